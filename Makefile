@@ -1,0 +1,91 @@
+# mcp_supa: a PGXS build of the extension library (src/pg + pure modules) and of the
+# gateway program (pure modules + libwebsockets, never PostgreSQL code).
+
+EXTENSION = mcp_supa
+EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" mcp_supa.control)
+
+MODULE_big = mcp_supa
+OBJS = \
+	src/pg/mcp_supa.o \
+	src/pg/guc.o \
+	src/pg/supervisor.o \
+	src/pg/gateway_process.o \
+	src/pg/functions.o \
+	src/ipc/frame.o \
+	src/ipc/gateway_config.o
+
+DATA = $(wildcard sql/mcp_supa--*.sql)
+REGRESS = $(sort $(notdir $(basename $(filter-out sql/mcp_supa--%,$(wildcard sql/*.sql)))))
+REGRESS_OPTS = --temp-config=test/regress/regress.conf
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+
+# Debian's PGXS would otherwise try to compile LLVM bitcode with clang.
+override with_llvm = no
+
+WARN_FLAGS = -Wall -Wextra -Wno-register -Wno-missing-field-initializers
+ifdef WERROR
+WARN_FLAGS += -Werror
+endif
+PG_CXXFLAGS += -std=c++17 $(WARN_FLAGS) -fvisibility=hidden -DMCP_SUPA_VERSION='"$(EXTVERSION)"'
+SHLIB_LINK += -lstdc++
+
+include $(PGXS)
+
+# PostgreSQL's headers are system headers to us: their warnings are not ours to fix.
+override CPPFLAGS := -Iinclude -isystem $(includedir_server) -isystem $(includedir_internal) $(CPPFLAGS)
+
+# ---- the gateway program: pure modules only ----------------------------------------------
+GATEWAY = mcp_supa_gateway
+PURE_OBJS = \
+	src/ipc/frame.o \
+	src/ipc/gateway_config.o \
+	src/net/router.o \
+	src/net/listen.o
+GATEWAY_OBJS = $(PURE_OBJS) \
+	src/net/http_server.o \
+	src/gateway/log.o \
+	src/gateway/main.o
+GATEWAY_LIBS = -lwebsockets -lssl -lcrypto -lstdc++
+
+# Pure modules see no PostgreSQL include path at all, so an accidental include fails to build.
+PURE_CPPFLAGS = -Iinclude
+$(GATEWAY_OBJS) $(UNIT_OBJS): override CPPFLAGS := $(PURE_CPPFLAGS)
+
+all: $(GATEWAY)
+
+$(GATEWAY): $(GATEWAY_OBJS)
+	$(CXX) $(CXXFLAGS) -o $@ $^ $(GATEWAY_LIBS)
+
+install: install-gateway
+install-gateway: $(GATEWAY)
+	$(MKDIR_P) '$(DESTDIR)$(pkglibdir)'
+	$(INSTALL_PROGRAM) $(GATEWAY) '$(DESTDIR)$(pkglibdir)/$(GATEWAY)'
+
+uninstall: uninstall-gateway
+uninstall-gateway:
+	rm -f '$(DESTDIR)$(pkglibdir)/$(GATEWAY)'
+
+# ---- Catch2 unit tests of the pure modules ------------------------------------------------
+UNIT_SRCS = $(wildcard test/unit/*.cpp)
+UNIT_OBJS = $(UNIT_SRCS:.cpp=.o)
+UNIT_BIN = test/unit/unit_tests
+$(UNIT_OBJS): override CPPFLAGS := $(PURE_CPPFLAGS)
+
+$(UNIT_BIN): $(UNIT_OBJS) $(PURE_OBJS)
+	$(CXX) $(CXXFLAGS) -o $@ $^ $(GATEWAY_LIBS)
+
+unit: $(UNIT_BIN)
+	$(UNIT_BIN)
+
+# ---- the two commands ---------------------------------------------------------------------
+.PHONY: demo demo-stop test unit install-gateway uninstall-gateway
+demo:
+	bash scripts/demo.sh
+demo-stop:
+	bash scripts/demo.sh stop
+test:
+	bash scripts/test.sh
+
+EXTRA_CLEAN = $(GATEWAY) $(GATEWAY_OBJS) $(UNIT_BIN) $(UNIT_OBJS) results regression.diffs regression.out

@@ -1,0 +1,37 @@
+// The configuration the supervisor hands the gateway over its pipe, as one JSON frame.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mcp_supa {
+
+struct ConfigError : std::runtime_error {
+	using std::runtime_error::runtime_error;
+};
+
+struct GatewayConfig {
+	std::vector<std::string> listen_addresses{"127.0.0.1"}; // "*" means every interface
+	int port = 8432;
+	std::string database = "postgres";
+	int workers = 4;
+	std::string jwt_secret; // empty: no HS256 verification key configured
+	std::string version;	// the extension version, reported by /health
+};
+
+// Splits and validates a listen_addresses value ("*", "localhost" or numeric IPs, comma
+// separated); throws ConfigError naming the bad entry.
+std::vector<std::string> parse_listen_addresses(std::string_view value);
+
+// Parses and validates the JSON config frame; throws ConfigError with a clear message.
+GatewayConfig parse_gateway_config(std::string_view json);
+
+// Serializes a config to the JSON the gateway parses.
+std::string serialize_gateway_config(const GatewayConfig &cfg);
+
+// True when two configs need the same listening sockets (no rebind needed).
+bool same_listeners(const GatewayConfig &a, const GatewayConfig &b);
+
+} // namespace mcp_supa

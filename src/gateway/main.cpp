@@ -1,0 +1,143 @@
+// mcp_supa_gateway: the network-facing program the supervisor starts. It reads its
+// configuration as frames on fd 0 (a pipe from the supervisor), logs "LEVEL: text" lines on
+// fd 2 (a pipe the supervisor re-emits into PostgreSQL's log), and serves HTTP.
+// Exit codes: 0 clean stop, 2 bad configuration, 3 could not listen.
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <poll.h>
+#include <string>
+#include <unistd.h>
+
+#include "mcp_supa/frame.h"
+#include "mcp_supa/gateway_config.h"
+#include "mcp_supa/gateway_log.h"
+#include "mcp_supa/http_server.h"
+#include "mcp_supa/listen.h"
+
+using namespace mcp_supa;
+using gateway::log;
+using gateway::LogLevel;
+
+namespace {
+
+constexpr int kExitBadConfig = 2;
+constexpr int kExitCannotListen = 3;
+constexpr int kFirstFrameTimeoutMs = 10000;
+
+volatile std::sig_atomic_t g_stop = 0;
+net::HttpServer *g_server = nullptr;
+
+// SIGTERM/SIGINT: only a flag and a wake-up, as async-signal safety requires.
+void on_stop_signal(int)
+{
+	g_stop = 1;
+	if (g_server)
+		g_server->wake();
+}
+
+void install_signal_handlers()
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, nullptr);
+	sigaction(SIGINT, &sa, nullptr);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, nullptr);
+	sigaction(SIGHUP, &sa, nullptr); // configuration arrives on the pipe, not by signal
+}
+
+// Blocks until the first complete frame arrives on fd, or fails after a timeout.
+bool read_first_frame(int fd, std::string &out)
+{
+	ipc::FrameDecoder decoder(1024 * 1024);
+	char buf[8192];
+	for (;;) {
+		if (decoder.next(out))
+			return true;
+		pollfd pfd{fd, POLLIN, 0};
+		int r = poll(&pfd, 1, kFirstFrameTimeoutMs);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		decoder.feed(buf, std::size_t(n));
+	}
+}
+
+// Applies a configuration frame that arrived while serving.
+void apply_config_frame(net::HttpServer &server, const std::string &payload)
+{
+	try {
+		GatewayConfig cfg = parse_gateway_config(payload);
+		if (!same_listeners(cfg, server.config()))
+			log(LogLevel::Log, "listen settings changed; they take effect when the gateway restarts");
+		server.set_config(std::move(cfg));
+		log(LogLevel::Debug, "configuration reloaded");
+	} catch (const std::exception &e) {
+		log(LogLevel::Warning, "ignoring invalid configuration: %s", e.what());
+	}
+}
+
+int run()
+{
+	if (isatty(STDIN_FILENO)) {
+		fprintf(stderr, "mcp_supa_gateway is started by the mcp_supa supervisor inside PostgreSQL;\n"
+						"it reads its configuration from a pipe on standard input.\n");
+		return kExitBadConfig;
+	}
+	install_signal_handlers();
+	gateway::install_lws_log_bridge();
+
+	std::string first;
+	GatewayConfig cfg;
+	try {
+		if (!read_first_frame(STDIN_FILENO, first)) {
+			log(LogLevel::Warning, "no configuration received on standard input");
+			return kExitBadConfig;
+		}
+		cfg = parse_gateway_config(first);
+	} catch (const std::exception &e) {
+		log(LogLevel::Warning, "invalid configuration: %s", e.what());
+		return kExitBadConfig;
+	}
+	for (const auto &address : cfg.listen_addresses) {
+		std::string why = net::probe_bind(address, cfg.port);
+		if (!why.empty()) {
+			log(LogLevel::Warning, "could not listen on %s port %d: %s", address.c_str(), cfg.port,
+				why.c_str());
+			return kExitCannotListen;
+		}
+	}
+
+	net::HttpServer server(cfg);
+	if (!server.start())
+		return kExitCannotListen;
+	g_server = &server;
+	if (!server.adopt_config_pipe(STDIN_FILENO,
+								  [&server](const std::string &p) { apply_config_frame(server, p); }))
+		return kExitBadConfig;
+	server.run(g_stop);
+	g_server = nullptr;
+	log(LogLevel::Debug, "gateway stopping");
+	return 0;
+}
+
+} // namespace
+
+int main()
+{
+	try {
+		return run();
+	} catch (const std::exception &e) {
+		log(LogLevel::Warning, "gateway failed: %s", e.what());
+		return 1;
+	}
+}

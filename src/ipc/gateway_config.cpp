@@ -1,0 +1,119 @@
+// Parsing and validation of the supervisor -> gateway configuration frame.
+#include "mcp_supa/gateway_config.h"
+
+#include <arpa/inet.h>
+#include <nlohmann/json.hpp>
+
+namespace mcp_supa {
+
+namespace {
+
+constexpr std::size_t kMaxListenAddresses = 16;
+constexpr std::size_t kMaxJwtSecretBytes = 4096;
+
+// Trims ASCII blanks from both ends.
+std::string_view trim(std::string_view s)
+{
+	while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+		s.remove_prefix(1);
+	while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+		s.remove_suffix(1);
+	return s;
+}
+
+// True when s is a numeric IPv4 or IPv6 address.
+bool is_ip_literal(const std::string &s)
+{
+	unsigned char buf[16];
+	return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
+}
+
+// Reads an integer member within [lo, hi], or keeps the default when absent.
+int int_member(const nlohmann::json &j, const char *name, int def, int lo, int hi)
+{
+	if (!j.contains(name))
+		return def;
+	const auto &v = j.at(name);
+	if (!v.is_number_integer())
+		throw ConfigError(std::string("config member \"") + name + "\" must be an integer");
+	auto n = v.get<long long>();
+	if (n < lo || n > hi)
+		throw ConfigError(std::string("config member \"") + name + "\" is " + std::to_string(n) +
+						  ", outside " + std::to_string(lo) + ".." + std::to_string(hi));
+	return int(n);
+}
+
+// Reads a string member, or keeps the default when absent.
+std::string string_member(const nlohmann::json &j, const char *name, const std::string &def)
+{
+	if (!j.contains(name))
+		return def;
+	const auto &v = j.at(name);
+	if (!v.is_string())
+		throw ConfigError(std::string("config member \"") + name + "\" must be a string");
+	return v.get<std::string>();
+}
+
+} // namespace
+
+std::vector<std::string> parse_listen_addresses(std::string_view value)
+{
+	std::vector<std::string> out;
+	std::size_t start = 0;
+	while (start <= value.size()) {
+		std::size_t comma = value.find(',', start);
+		if (comma == std::string_view::npos)
+			comma = value.size();
+		std::string item(trim(value.substr(start, comma - start)));
+		start = comma + 1;
+		if (item.empty())
+			continue;
+		if (item != "*" && item != "localhost" && !is_ip_literal(item))
+			throw ConfigError("\"" + item +
+							  "\" is not a valid listen address (use *, localhost or a numeric IP)");
+		if (out.size() == kMaxListenAddresses)
+			throw ConfigError("at most " + std::to_string(kMaxListenAddresses) +
+							  " listen addresses are supported");
+		out.push_back(item);
+	}
+	if (out.empty())
+		throw ConfigError("listen_addresses names no address");
+	return out;
+}
+
+GatewayConfig parse_gateway_config(std::string_view json)
+{
+	nlohmann::json j = nlohmann::json::parse(json, nullptr, false);
+	if (j.is_discarded())
+		throw ConfigError("config frame is not valid JSON");
+	if (!j.is_object())
+		throw ConfigError("config frame must be a JSON object");
+	GatewayConfig cfg;
+	cfg.listen_addresses = parse_listen_addresses(string_member(j, "listen_addresses", "127.0.0.1"));
+	cfg.port = int_member(j, "port", cfg.port, 1, 65535);
+	cfg.database = string_member(j, "database", cfg.database);
+	cfg.workers = int_member(j, "workers", cfg.workers, 1, 1024);
+	cfg.jwt_secret = string_member(j, "jwt_secret", "");
+	if (cfg.jwt_secret.size() > kMaxJwtSecretBytes)
+		throw ConfigError("jwt_secret is longer than 4096 bytes");
+	cfg.version = string_member(j, "version", "");
+	return cfg;
+}
+
+std::string serialize_gateway_config(const GatewayConfig &cfg)
+{
+	std::string listen;
+	for (const auto &a : cfg.listen_addresses)
+		listen += (listen.empty() ? "" : ",") + a;
+	nlohmann::json j = {{"listen_addresses", listen}, {"port", cfg.port},
+						{"database", cfg.database},	  {"workers", cfg.workers},
+						{"jwt_secret", cfg.jwt_secret}, {"version", cfg.version}};
+	return j.dump();
+}
+
+bool same_listeners(const GatewayConfig &a, const GatewayConfig &b)
+{
+	return a.port == b.port && a.listen_addresses == b.listen_addresses;
+}
+
+} // namespace mcp_supa
