@@ -51,7 +51,7 @@ GATEWAY_LIBS = -lwebsockets -lssl -lcrypto -lstdc++
 
 # Pure modules see no PostgreSQL include path at all, so an accidental include fails to build.
 PURE_CPPFLAGS = -Iinclude
-$(GATEWAY_OBJS) $(UNIT_OBJS): override CPPFLAGS := $(PURE_CPPFLAGS)
+$(GATEWAY_OBJS): override CPPFLAGS := $(PURE_CPPFLAGS)
 
 all: $(GATEWAY)
 
@@ -80,7 +80,7 @@ unit: $(UNIT_BIN)
 	$(UNIT_BIN)
 
 # ---- the two commands ---------------------------------------------------------------------
-.PHONY: demo demo-stop test unit install-gateway uninstall-gateway
+.PHONY: demo demo-stop test unit install-gateway uninstall-gateway print-regress
 demo:
 	bash scripts/demo.sh
 demo-stop:
@@ -89,3 +89,6 @@ test:
 	bash scripts/test.sh
 
 EXTRA_CLEAN = $(GATEWAY) $(GATEWAY_OBJS) $(UNIT_BIN) $(UNIT_OBJS) results regression.diffs regression.out
+
+print-regress:
+	@echo $(REGRESS)

@@ -16,7 +16,9 @@ void register_supervisor()
 {
 	BackgroundWorker bgw;
 	memset(&bgw, 0, sizeof(bgw));
-	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS;
+	// A database-less connection (like the logical replication launcher) makes the worker
+	// visible in pg_stat_activity and lets it read shared catalogs.
+	bgw.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
 	bgw.bgw_start_time = BgWorkerStart_RecoveryFinished;
 	bgw.bgw_restart_time = 1;
 	strlcpy(bgw.bgw_library_name, "mcp_supa", BGW_MAXLEN);

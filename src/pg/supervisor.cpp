@@ -114,6 +114,7 @@ void mcp_supa_supervisor_main(uintptr_t)
 	pqsignal(SIGCHLD, mcp_supa::pg::handle_sigchld);
 	pqsignal(SIGPIPE, SIG_IGN);
 	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnection(nullptr, nullptr, 0);
 	pgstat_report_appname("mcp_supa supervisor");
 	ereport(LOG, (errmsg("mcp_supa supervisor started")));
 	mcp_supa::pg::cpp_entry([] { mcp_supa::pg::supervise(); });

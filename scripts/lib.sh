@@ -1,0 +1,35 @@
+# Shared helpers of scripts/test.sh and scripts/demo.sh (sourced, not run).
+
+step() { printf '\n==> %s\n' "$*"; }
+die() {
+	echo "error: $*" >&2
+	exit 1
+}
+
+# Runs a command as root: directly when we are root, else through sudo.
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# PostgreSQL refuses to run as root: as root we run clusters as the postgres account
+# (created by the postgresql package), otherwise as ourselves.
+pg_env() {
+	PG_CONFIG=${PG_CONFIG:-pg_config}
+	PG_BINDIR=$("$PG_CONFIG" --bindir)
+	PG_REGRESS="$(dirname "$("$PG_CONFIG" --pgxs)")/../test/regress/pg_regress"
+	if [ "$(id -u)" -eq 0 ]; then
+		PG_TEST_USER=${PG_TEST_USER:-postgres}
+		id "$PG_TEST_USER" >/dev/null 2>&1 ||
+			useradd --system --home-dir /nonexistent --shell /usr/sbin/nologin "$PG_TEST_USER"
+	else
+		PG_TEST_USER=""
+	fi
+}
+
+as_pg_user() {
+	if [ -n "$PG_TEST_USER" ]; then runuser -u "$PG_TEST_USER" -- "$@"; else "$@"; fi
+}
+
+chown_to_pg_user() {
+	if [ -n "$PG_TEST_USER" ]; then chown -R "$PG_TEST_USER": "$@"; fi
+}

@@ -1,0 +1,33 @@
+-- The mcp_supa.* settings: defaults, validation, privileges, reserved prefix.
+SELECT name, setting, context, vartype, min_val, max_val
+  FROM pg_settings WHERE name LIKE 'mcp_supa.%' ORDER BY name;
+-- Every setting has a description that starts with "Sets".
+SELECT name FROM pg_settings
+ WHERE name LIKE 'mcp_supa.%' AND short_desc NOT LIKE 'Sets %';
+-- Reloadable settings cannot be changed in a session.
+SET mcp_supa.port = 9000;
+SET mcp_supa.listen_addresses = '*';
+-- The prefix is reserved: typos are errors, not silent placeholders.
+SET mcp_supa.prot = 9000;
+SHOW mcp_supa.no_such_setting;
+-- Validation happens when the value is written, with a clear detail.
+ALTER SYSTEM SET mcp_supa.port = 0;
+ALTER SYSTEM SET mcp_supa.port = 70000;
+ALTER SYSTEM SET mcp_supa.listen_addresses = 'example.com';
+ALTER SYSTEM SET mcp_supa.listen_addresses = '127.0.0.1, 300.1.1.1';
+ALTER SYSTEM SET mcp_supa.jwt_secret = 'too-short';
+ALTER SYSTEM SET mcp_supa.database = '';
+ALTER SYSTEM SET mcp_supa.workers = 0;
+-- Valid values are accepted, then reset.
+ALTER SYSTEM SET mcp_supa.listen_addresses = '127.0.0.1,::1';
+ALTER SYSTEM SET mcp_supa.jwt_secret = 'a-secret-of-at-least-thirty-two-characters';
+ALTER SYSTEM RESET mcp_supa.listen_addresses;
+ALTER SYSTEM RESET mcp_supa.jwt_secret;
+-- The JWT secret is for superusers only.
+CREATE ROLE mcp_regress_user;
+SET ROLE mcp_regress_user;
+SHOW mcp_supa.jwt_secret;
+SELECT count(*) AS visible_secret_rows FROM pg_settings WHERE name = 'mcp_supa.jwt_secret';
+SHOW mcp_supa.port;
+RESET ROLE;
+DROP ROLE mcp_regress_user;
