@@ -28,7 +28,7 @@ WARN_FLAGS = -Wall -Wextra -Wno-register -Wno-missing-field-initializers
 ifdef WERROR
 WARN_FLAGS += -Werror
 endif
-PG_CXXFLAGS += -std=c++17 $(WARN_FLAGS) -fvisibility=hidden -DMCP_SUPA_VERSION='"$(EXTVERSION)"'
+PG_CXXFLAGS += -MMD -MP -std=c++17 $(WARN_FLAGS) -fvisibility=hidden -DMCP_SUPA_VERSION='"$(EXTVERSION)"'
 SHLIB_LINK += -lstdc++
 
 include $(PGXS)
@@ -88,7 +88,10 @@ demo-stop:
 test:
 	bash scripts/test.sh
 
-EXTRA_CLEAN = $(GATEWAY) $(GATEWAY_OBJS) $(UNIT_BIN) $(UNIT_OBJS) results regression.diffs regression.out
+# Header dependencies written by -MMD: a changed header rebuilds what includes it.
+-include $(wildcard src/*/*.d test/unit/*.d)
+
+EXTRA_CLEAN = $(wildcard src/*/*.d test/unit/*.d) $(GATEWAY) $(GATEWAY_OBJS) $(UNIT_BIN) $(UNIT_OBJS) results regression.diffs regression.out
 
 print-regress:
 	@echo $(REGRESS)

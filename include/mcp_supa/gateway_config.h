@@ -19,7 +19,23 @@ struct GatewayConfig {
 	int workers = 4;
 	std::string jwt_secret; // empty: no HS256 verification key configured
 	std::string version;	// the extension version, reported by /health
+	std::vector<std::string> allowed_roles{"anon", "authenticated", "service_role"};
+	bool allow_anonymous = false;
+	bool read_only = false;
+	int max_rows = 1000;
+	int max_result_bytes = 1024 * 1024;
+	int statement_timeout_ms = 30000;
+	int max_request_bytes = 1024 * 1024;
+	int max_queued_calls = 256;
+	std::vector<std::string> allowed_origins; // "*" allows any origin
+	std::string executor_socket = "mcp_supa/executor.sock";
 };
+
+// Splits and validates a comma-separated role list; throws ConfigError.
+std::vector<std::string> parse_role_list(std::string_view value);
+
+// Splits and validates a comma-separated origin list ("*" or scheme://host[:port]).
+std::vector<std::string> parse_origin_list(std::string_view value);
 
 // Splits and validates a listen_addresses value ("*", "localhost" or numeric IPs, comma
 // separated); throws ConfigError naming the bad entry.

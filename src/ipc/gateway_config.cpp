@@ -2,6 +2,7 @@
 #include "mcp_supa/gateway_config.h"
 
 #include <arpa/inet.h>
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 namespace mcp_supa {
@@ -54,7 +55,62 @@ std::string string_member(const nlohmann::json &j, const char *name, const std::
 	return v.get<std::string>();
 }
 
+// Splits a comma-separated list into trimmed, non-empty items.
+std::vector<std::string> split_list(std::string_view value)
+{
+	std::vector<std::string> out;
+	std::size_t start = 0;
+	while (start <= value.size()) {
+		std::size_t comma = value.find(',', start);
+		if (comma == std::string_view::npos)
+			comma = value.size();
+		std::string item(trim(value.substr(start, comma - start)));
+		start = comma + 1;
+		if (!item.empty())
+			out.push_back(item);
+	}
+	return out;
+}
+
+// Reads a boolean member, or keeps the default when absent.
+bool bool_member(const nlohmann::json &j, const char *name, bool def)
+{
+	if (!j.contains(name))
+		return def;
+	const auto &v = j.at(name);
+	if (!v.is_boolean())
+		throw ConfigError(std::string("config member \"") + name + "\" must be a boolean");
+	return v.get<bool>();
+}
+
 } // namespace
+
+std::vector<std::string> parse_role_list(std::string_view value)
+{
+	std::vector<std::string> out = split_list(value);
+	for (const auto &r : out) {
+		if (r.size() > 63)
+			throw ConfigError("role name \"" + r + "\" is longer than 63 bytes");
+		for (char c : r)
+			if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'))
+				throw ConfigError("\"" + r + "\" is not a plain role name");
+	}
+	return out;
+}
+
+std::vector<std::string> parse_origin_list(std::string_view value)
+{
+	std::vector<std::string> out = split_list(value);
+	for (const auto &o : out) {
+		if (o == "*")
+			continue;
+		auto sep = o.find("://");
+		if (sep == std::string::npos || sep == 0 || sep + 3 >= o.size() ||
+			o.find('/', sep + 3) != std::string::npos)
+			throw ConfigError("\"" + o + "\" is not an origin (use scheme://host[:port] or *)");
+	}
+	return out;
+}
 
 std::vector<std::string> parse_listen_addresses(std::string_view value)
 {
@@ -97,6 +153,20 @@ GatewayConfig parse_gateway_config(std::string_view json)
 	if (cfg.jwt_secret.size() > kMaxJwtSecretBytes)
 		throw ConfigError("jwt_secret is longer than 4096 bytes");
 	cfg.version = string_member(j, "version", "");
+	if (j.contains("allowed_roles"))
+		cfg.allowed_roles = parse_role_list(string_member(j, "allowed_roles", ""));
+	cfg.allow_anonymous = bool_member(j, "allow_anonymous", cfg.allow_anonymous);
+	cfg.read_only = bool_member(j, "read_only", cfg.read_only);
+	cfg.max_rows = int_member(j, "max_rows", cfg.max_rows, 1, 1000000);
+	cfg.max_result_bytes = int_member(j, "max_result_bytes", cfg.max_result_bytes, 1024, 256 << 20);
+	cfg.statement_timeout_ms =
+		int_member(j, "statement_timeout_ms", cfg.statement_timeout_ms, 1, 24 * 3600 * 1000);
+	cfg.max_request_bytes = int_member(j, "max_request_bytes", cfg.max_request_bytes, 1024, 64 << 20);
+	cfg.max_queued_calls = int_member(j, "max_queued_calls", cfg.max_queued_calls, 0, 100000);
+	cfg.allowed_origins = parse_origin_list(string_member(j, "allowed_origins", ""));
+	cfg.executor_socket = string_member(j, "executor_socket", cfg.executor_socket);
+	if (cfg.executor_socket.empty() || cfg.executor_socket.size() > 100)
+		throw ConfigError("executor_socket must be a path of 1 to 100 bytes");
 	return cfg;
 }
 
@@ -105,9 +175,28 @@ std::string serialize_gateway_config(const GatewayConfig &cfg)
 	std::string listen;
 	for (const auto &a : cfg.listen_addresses)
 		listen += (listen.empty() ? "" : ",") + a;
-	nlohmann::json j = {{"listen_addresses", listen}, {"port", cfg.port},
-						{"database", cfg.database},	  {"workers", cfg.workers},
-						{"jwt_secret", cfg.jwt_secret}, {"version", cfg.version}};
+	auto join = [](const std::vector<std::string> &v) {
+		std::string s;
+		for (const auto &x : v)
+			s += (s.empty() ? "" : ",") + x;
+		return s;
+	};
+	nlohmann::json j = {{"listen_addresses", listen},
+						{"port", cfg.port},
+						{"database", cfg.database},
+						{"workers", cfg.workers},
+						{"jwt_secret", cfg.jwt_secret},
+						{"version", cfg.version},
+						{"allowed_roles", join(cfg.allowed_roles)},
+						{"allow_anonymous", cfg.allow_anonymous},
+						{"read_only", cfg.read_only},
+						{"max_rows", cfg.max_rows},
+						{"max_result_bytes", cfg.max_result_bytes},
+						{"statement_timeout_ms", cfg.statement_timeout_ms},
+						{"max_request_bytes", cfg.max_request_bytes},
+						{"max_queued_calls", cfg.max_queued_calls},
+						{"allowed_origins", join(cfg.allowed_origins)},
+						{"executor_socket", cfg.executor_socket}};
 	return j.dump();
 }
 

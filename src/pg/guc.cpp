@@ -11,6 +11,17 @@ int guc_port = 8432;
 char *guc_database = nullptr;
 int guc_workers = 4;
 char *guc_jwt_secret = nullptr;
+char *guc_session_role = nullptr;
+char *guc_allowed_roles = nullptr;
+bool guc_allow_anonymous = false;
+bool guc_read_only = false;
+bool guc_allow_do = false;
+int guc_max_rows = 1000;
+int guc_max_result_bytes = 1024 * 1024;
+int guc_statement_timeout_ms = 30000;
+int guc_max_request_bytes = 1024 * 1024;
+int guc_max_queued_calls = 256;
+char *guc_allowed_origins = nullptr;
 
 namespace {
 
@@ -55,6 +66,43 @@ bool check_database(char **newval, void **, GucSource)
 	return true;
 }
 
+// Refuses role lists that are empty or name something that cannot be a role.
+bool check_allowed_roles(char **newval, void **, GucSource)
+{
+	try {
+		if (parse_role_list(*newval ? *newval : "").empty()) {
+			GUC_check_errdetail("mcp_supa.allowed_roles must name at least one role.");
+			return false;
+		}
+		return true;
+	} catch (const std::exception &e) {
+		GUC_check_errdetail("%s", e.what());
+		return false;
+	}
+}
+
+// Refuses origin lists with entries that are not "*" or scheme://host[:port].
+bool check_allowed_origins(char **newval, void **, GucSource)
+{
+	try {
+		parse_origin_list(*newval ? *newval : "");
+		return true;
+	} catch (const std::exception &e) {
+		GUC_check_errdetail("%s", e.what());
+		return false;
+	}
+}
+
+// Refuses an empty session role.
+bool check_session_role(char **newval, void **, GucSource)
+{
+	if (*newval == nullptr || (*newval)[0] == '\0') {
+		GUC_check_errdetail("mcp_supa.session_role must name a login role.");
+		return false;
+	}
+	return true;
+}
+
 } // namespace
 
 void define_gucs()
@@ -79,6 +127,52 @@ void define_gucs()
 		"The project's JWT secret (at least 32 characters). Only superusers can see it.",
 		&guc_jwt_secret, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL, check_jwt_secret,
 		nullptr, nullptr);
+	DefineCustomStringVariable(
+		"mcp_supa.session_role", "Sets the login role the MCP executors connect as.",
+		"A low-privilege role that is a member of every role callers may use (Supabase's "
+		"authenticator); each call then switches to the caller's role.",
+		&guc_session_role, "authenticator", PGC_POSTMASTER, 0, check_session_role, nullptr, nullptr);
+	DefineCustomStringVariable("mcp_supa.allowed_roles",
+							   "Sets the roles a JWT's role claim may select.",
+							   "Comma-separated role names.", &guc_allowed_roles,
+							   "anon,authenticated,service_role", PGC_SIGHUP, 0, check_allowed_roles,
+							   nullptr, nullptr);
+	DefineCustomBoolVariable("mcp_supa.allow_anonymous",
+							 "Sets whether requests without credentials run as anon.", nullptr,
+							 &guc_allow_anonymous, false, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+	DefineCustomBoolVariable("mcp_supa.read_only", "Sets whether every MCP call is read-only.",
+							 "Read-only calls run in a transaction that is always rolled back.",
+							 &guc_read_only, false, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+	DefineCustomBoolVariable("mcp_supa.allow_do", "Sets whether execute_sql accepts DO blocks.",
+							 "Statements inside a DO block escape the statement classifier.",
+							 &guc_allow_do, false, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+	DefineCustomIntVariable("mcp_supa.max_rows", "Sets the most rows a tool call returns.",
+							"Further rows are not fetched; the result says it was truncated.",
+							&guc_max_rows, 1000, 1, 1000000, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+	DefineCustomIntVariable("mcp_supa.max_result_bytes",
+							"Sets the most bytes of rows a tool call returns.", nullptr,
+							&guc_max_result_bytes, 1024 * 1024, 1024, 256 * 1024 * 1024, PGC_SIGHUP,
+							GUC_UNIT_BYTE, nullptr, nullptr, nullptr);
+	DefineCustomIntVariable("mcp_supa.statement_timeout",
+							"Sets the longest a tool call may run.",
+							"Caps the role's own statement_timeout; it never raises it.",
+							&guc_statement_timeout_ms, 30000, 1, 24 * 3600 * 1000, PGC_SIGHUP,
+							GUC_UNIT_MS, nullptr, nullptr, nullptr);
+	DefineCustomIntVariable("mcp_supa.max_request_bytes",
+							"Sets the largest HTTP body or WebSocket message accepted.", nullptr,
+							&guc_max_request_bytes, 1024 * 1024, 1024, 64 * 1024 * 1024, PGC_SIGHUP,
+							GUC_UNIT_BYTE, nullptr, nullptr, nullptr);
+	DefineCustomIntVariable("mcp_supa.max_queued_calls",
+							"Sets how many tool calls may wait for a free executor.",
+							"Past it a call fails at once with a server busy error.",
+							&guc_max_queued_calls, 256, 0, 100000, PGC_SIGHUP, 0, nullptr, nullptr,
+							nullptr);
+	DefineCustomStringVariable("mcp_supa.allowed_origins",
+							   "Sets the browser origins allowed to call the MCP endpoint.",
+							   "Comma-separated scheme://host[:port] entries or *; requests without "
+							   "Origin and loopback origins are always allowed.",
+							   &guc_allowed_origins, "", PGC_SIGHUP, 0, check_allowed_origins,
+							   nullptr, nullptr);
 	MarkGUCPrefixReserved("mcp_supa");
 }
 

@@ -49,6 +49,16 @@ GatewayConfig current_config()
 	cfg.workers = guc_workers;
 	cfg.jwt_secret = guc_jwt_secret ? guc_jwt_secret : "";
 	cfg.version = MCP_SUPA_VERSION;
+	cfg.allowed_roles = parse_role_list(guc_allowed_roles ? guc_allowed_roles : "");
+	cfg.allow_anonymous = guc_allow_anonymous;
+	cfg.read_only = guc_read_only;
+	cfg.max_rows = guc_max_rows;
+	cfg.max_result_bytes = guc_max_result_bytes;
+	cfg.statement_timeout_ms = guc_statement_timeout_ms;
+	cfg.max_request_bytes = guc_max_request_bytes;
+	cfg.max_queued_calls = guc_max_queued_calls;
+	cfg.allowed_origins = parse_origin_list(guc_allowed_origins ? guc_allowed_origins : "");
+	cfg.executor_socket = kExecutorSocketPath;
 	return cfg;
 }
 

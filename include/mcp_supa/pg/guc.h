@@ -8,6 +8,22 @@ extern int guc_port;
 extern char *guc_database;
 extern int guc_workers;
 extern char *guc_jwt_secret;
+extern char *guc_session_role;
+extern char *guc_allowed_roles;
+extern bool guc_allow_anonymous;
+extern bool guc_read_only;
+extern bool guc_allow_do;
+extern int guc_max_rows;
+extern int guc_max_result_bytes;
+extern int guc_statement_timeout_ms;
+extern int guc_max_request_bytes;
+extern int guc_max_queued_calls;
+extern char *guc_allowed_origins;
+
+// Where executors find the gateway: relative to the data directory, which is the working
+// directory of every postmaster child and of the gateway (short enough for sun_path).
+constexpr const char *kExecutorSocketDir = "mcp_supa";
+constexpr const char *kExecutorSocketPath = "mcp_supa/executor.sock";
 
 // Defines every mcp_supa.* GUC and reserves the prefix.
 void define_gucs();
