@@ -31,6 +31,9 @@ endif
 PG_CXXFLAGS += -MMD -MP -std=c++17 $(WARN_FLAGS) -fvisibility=hidden -DMCP_SUPA_VERSION='"$(EXTVERSION)"'
 SHLIB_LINK += -lstdc++
 
+# Before the include: pgxs.mk tests EXTRA_CLEAN when it is read (the names expand later).
+EXTRA_CLEAN = $(wildcard src/*/*.d test/unit/*.d) src/tools/catalog_sql.gen.h $(GATEWAY) $(GATEWAY_OBJS) $(UNIT_BIN) $(UNIT_OBJS) results regression.diffs regression.out
+
 include $(PGXS)
 
 # PostgreSQL's headers are system headers to us: their warnings are not ours to fix.
@@ -40,11 +43,22 @@ override CPPFLAGS := -Iinclude -isystem $(includedir_server) -isystem $(included
 GATEWAY = mcp_supa_gateway
 PURE_OBJS = \
 	src/ipc/frame.o \
+	src/ipc/dispatcher.o \
+	src/mcp/jsonrpc.o \
+	src/mcp/random.o \
+	src/mcp/session.o \
+	src/mcp/server.o \
+	src/tools/tools.o \
+	src/auth/authenticator.o \
 	src/ipc/gateway_config.o \
 	src/net/router.o \
-	src/net/listen.o
+	src/net/listen.o \
+	src/auth/jwt.o \
+	src/auth/base64url.o
 GATEWAY_OBJS = $(PURE_OBJS) \
 	src/net/http_server.o \
+	src/net/ws_transport.o \
+	src/net/executor_link.o \
 	src/gateway/log.o \
 	src/gateway/main.o
 GATEWAY_LIBS = -lwebsockets -lssl -lcrypto -lstdc++
@@ -54,6 +68,13 @@ PURE_CPPFLAGS = -Iinclude
 $(GATEWAY_OBJS): override CPPFLAGS := $(PURE_CPPFLAGS)
 
 all: $(GATEWAY)
+
+# The tools' catalog queries (src/tools/catalog/*.sql), embedded as C++ raw strings.
+CATALOG_SQL = $(sort $(wildcard src/tools/catalog/*.sql))
+src/tools/catalog_sql.gen.h: scripts/embed_sql.sh $(CATALOG_SQL)
+	bash scripts/embed_sql.sh $@ $(CATALOG_SQL)
+all: src/tools/catalog_sql.gen.h
+src/tools/tools.o: src/tools/catalog_sql.gen.h
 
 $(GATEWAY): $(GATEWAY_OBJS)
 	$(CXX) $(CXXFLAGS) -o $@ $^ $(GATEWAY_LIBS)
@@ -91,7 +112,6 @@ test:
 # Header dependencies written by -MMD: a changed header rebuilds what includes it.
 -include $(wildcard src/*/*.d test/unit/*.d)
 
-EXTRA_CLEAN = $(wildcard src/*/*.d test/unit/*.d) $(GATEWAY) $(GATEWAY_OBJS) $(UNIT_BIN) $(UNIT_OBJS) results regression.diffs regression.out
 
 print-regress:
 	@echo $(REGRESS)

@@ -1,19 +1,28 @@
-// The gateway's libwebsockets server: one context, one vhost per listen address, the
-// config pipe adopted into the same loop. No PostgreSQL code.
+// The gateway's libwebsockets server: one context, one vhost per listen address, serving
+// /health, /ready, MCP Streamable HTTP and WebSocket at /mcp, plus the config pipe and the
+// executors' unix socket adopted into the same loop. No PostgreSQL code.
 #pragma once
 
 #include <chrono>
 #include <csignal>
+#include <deque>
 #include <functional>
+#include <map>
+#include <memory>
 #include <string>
 
 #include "mcp_supa/frame.h"
-#include "mcp_supa/gateway_config.h"
+#include "mcp_supa/gateway_core.h"
 
 struct lws;
 struct lws_context;
+struct lws_vhost;
 
 namespace mcp_supa::net {
+
+struct HttpConn;
+struct WsConn;
+struct ExecConn;
 
 class HttpServer {
 public:
@@ -24,31 +33,62 @@ public:
 	HttpServer(const HttpServer &) = delete;
 	HttpServer &operator=(const HttpServer &) = delete;
 
-	// Creates the context and binds every listen address; false (after logging why) if any fails.
+	// Creates the context, binds every listen address, then the executor socket; false (after
+	// logging why) if any fails.
 	bool start();
 	// Adopts a pipe into the loop; each complete frame goes to on_frame, EOF ends the loop.
 	bool adopt_config_pipe(int fd, FrameHandler on_frame);
 	// Serves until stop_flag becomes nonzero or the config pipe closes.
 	void run(volatile std::sig_atomic_t &stop_flag);
-	// Wakes the loop from a signal handler or another thread.
+	// Wakes the loop from a signal handler.
 	void wake();
 
-	void set_config(GatewayConfig cfg) { cfg_ = std::move(cfg); }
-	const GatewayConfig &config() const { return cfg_; }
+	void set_config(GatewayConfig cfg) { core_->reconfigure(std::move(cfg)); }
+	const GatewayConfig &config() const { return core_->cfg; }
+	GatewayCore &core() { return *core_; }
 	double uptime_seconds() const;
-	void request_stop() { stopping_ = true; }
 
 	// lws entry points (static trampolines call these; they never throw).
 	int on_http(lws *wsi, int reason, void *user, void *in, std::size_t len);
+	int on_ws(lws *wsi, int reason, void *user, void *in, std::size_t len);
 	int on_config_pipe(lws *wsi, int reason, void *in, std::size_t len);
+	int on_executor_listen(lws *wsi, int reason);
+	int on_executor(lws *wsi, int reason, void *user, void *in, std::size_t len);
 
 private:
-	GatewayConfig cfg_;
+	std::unique_ptr<GatewayCore> core_;
 	lws_context *ctx_ = nullptr;
+	lws_vhost *first_vhost_ = nullptr;
 	std::chrono::steady_clock::time_point started_;
 	FrameHandler on_frame_;
 	ipc::FrameDecoder config_decoder_{1024 * 1024};
 	bool stopping_ = false;
+	uint64_t next_serial_ = 1;
+	std::map<uint64_t, lws *> http_by_serial_;
+	std::map<int, lws *> exec_by_id_;
+	int executor_listen_fd_ = -1;
+
+	bool open_executor_socket();
+	// HTTP
+	int http_request(lws *wsi, HttpConn &c);
+	int mcp_post_body(lws *wsi, HttpConn &c);
+	void mcp_get(lws *wsi, HttpConn &c);
+	void mcp_delete(lws *wsi, HttpConn &c);
+	void respond(lws *wsi, HttpConn &c, unsigned status, std::string body,
+				 const char *content_type = "application/json");
+	void respond_rpc_error(lws *wsi, HttpConn &c, unsigned status, int code, const std::string &msg);
+	void respond_unauthorized(lws *wsi, HttpConn &c, const std::string &why);
+	int http_writeable(lws *wsi, HttpConn &c);
+	void deliver_http_reply(uint64_t serial, std::size_t slot, nlohmann::json response);
+	// WebSocket
+	int ws_filter(lws *wsi, void *user);
+	void ws_message(lws *wsi, WsConn &c);
+	void ws_send(uint64_t serial, const nlohmann::json &msg);
+	std::map<uint64_t, lws *> ws_by_serial_;
+	// Executors
+	bool exec_send(int executor, const std::string &payload);
+	void exec_frame(lws *wsi, ExecConn &c, const std::string &payload);
+	int64_t now_ms() const;
 };
 
 } // namespace mcp_supa::net

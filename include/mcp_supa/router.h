@@ -3,11 +3,14 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mcp_supa::net {
 
 enum class Route {
 	Health,			  // GET/HEAD /health: liveness
+	Ready,			  // GET/HEAD /ready: executors connected
+	Mcp,			  // POST/GET/DELETE /mcp: Streamable HTTP
 	NotFound,		  // no such path
 	MethodNotAllowed, // known path, wrong method
 };
@@ -25,5 +28,15 @@ std::string health_body(std::string_view version, double uptime_seconds);
 
 // The JSON body of an error answered by the gateway itself (404, 405, ...).
 std::string error_body(int status, std::string_view message);
+
+// True when an Accept header admits the media type (wildcards included).
+bool accepts(std::string_view accept, std::string_view type);
+
+// True when a browser Origin may call: loopback origins, or listed ones ("*" allows all).
+bool origin_allowed(std::string_view origin, const std::vector<std::string> &allowed);
+
+// True when a Host header names a loopback host (DNS-rebinding protection for a server that
+// listens on loopback only).
+bool loopback_host(std::string_view host);
 
 } // namespace mcp_supa::net

@@ -1,38 +1,29 @@
-// libwebsockets glue of the gateway: HTTP routing, responses, and the adopted config pipe.
+// libwebsockets glue of the gateway: HTTP routing and responses, MCP Streamable HTTP, the
+// config pipe. WebSocket and executor sockets live in ws_transport.cpp / executor_link.cpp.
 // No C++ exception may cross an lws frame: every callback catches and returns -1.
 #include "mcp_supa/http_server.h"
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <libwebsockets.h>
-#include <memory>
 #include <unistd.h>
 #include <vector>
 
-#include "mcp_supa/frame.h"
 #include "mcp_supa/gateway_log.h"
 #include "mcp_supa/listen.h"
 #include "mcp_supa/router.h"
+#include "net_internal.h"
 
 namespace mcp_supa::net {
 
 using gateway::log;
 using gateway::LogLevel;
+using nlohmann::json;
 
 namespace {
 
 constexpr std::size_t kWriteChunk = 16 * 1024;
-
-// A response waiting to be written from the writable callback.
-struct PendingResponse {
-	std::string body;
-	std::size_t sent = 0;
-};
-
-// lws per-session storage: zeroed by lws, so only a pointer we own lives here.
-struct HttpSession {
-	PendingResponse *pending;
-};
 
 const char *method_name(int m)
 {
@@ -56,11 +47,6 @@ const char *method_name(int m)
 	}
 }
 
-HttpServer *server_of(lws *wsi)
-{
-	return static_cast<HttpServer *>(lws_context_user(lws_get_context(wsi)));
-}
-
 int http_trampoline(lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
 	HttpServer *srv = server_of(wsi);
@@ -72,50 +58,169 @@ int http_trampoline(lws *wsi, enum lws_callback_reasons reason, void *user, void
 int config_trampoline(lws *wsi, enum lws_callback_reasons reason, void *, void *in, size_t len)
 {
 	HttpServer *srv = server_of(wsi);
-	if (!srv)
-		return 0;
-	return srv->on_config_pipe(wsi, int(reason), in, len);
+	return srv ? srv->on_config_pipe(wsi, int(reason), in, len) : 0;
 }
 
-const lws_protocols kProtocols[] = {
-	{"http", http_trampoline, sizeof(HttpSession), 0, 0, nullptr, 0},
+int ws_trampoline(lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	HttpServer *srv = server_of(wsi);
+	return srv ? srv->on_ws(wsi, int(reason), user, in, len) : -1;
+}
+
+int exec_listen_trampoline(lws *wsi, enum lws_callback_reasons reason, void *, void *, size_t)
+{
+	HttpServer *srv = server_of(wsi);
+	return srv ? srv->on_executor_listen(wsi, int(reason)) : 0;
+}
+
+int exec_trampoline(lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	HttpServer *srv = server_of(wsi);
+	return srv ? srv->on_executor(wsi, int(reason), user, in, len) : -1;
+}
+
+lws_protocols g_protocols[] = {
+	{"http", http_trampoline, sizeof(void *), 0, 0, nullptr, 0},
+	{"mcp", ws_trampoline, sizeof(void *), 64 * 1024, 0, nullptr, 0},
 	{"mcp-supa-config", config_trampoline, 0, 0, 0, nullptr, 0},
+	{"mcp-executor-listen", exec_listen_trampoline, 0, 0, 0, nullptr, 0},
+	{"mcp-executor", exec_trampoline, sizeof(void *), 0, 0, nullptr, 0},
 	{nullptr, nullptr, 0, 0, 0, nullptr, 0},
 };
 
-// Writes status line and headers; the body follows from the writable callback.
-int write_headers(lws *wsi, unsigned status, const char *content_type, std::size_t content_len,
-				  const char *allow)
+// WebSocket keepalive: ping after 30 s of silence, hang up after 60 s.
+const lws_retry_bo_t g_ws_retry = {nullptr, 0, 0, 30, 60, 0};
+
+// Copies a header by token; "" when absent.
+std::string header(lws *wsi, lws_token_indexes token)
 {
-	unsigned char buf[LWS_PRE + 1024];
-	unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof(buf) - 1;
-	if (lws_add_http_common_headers(wsi, status, content_type, content_len, &p, end))
-		return -1;
-	if (lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char *>("cache-control:"),
-									reinterpret_cast<const unsigned char *>("no-store"), 8, &p, end))
-		return -1;
-	if (allow && lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char *>("allow:"),
-											 reinterpret_cast<const unsigned char *>(allow),
-											 int(strlen(allow)), &p, end))
-		return -1;
-	if (lws_finalize_write_http_header(wsi, start, &p, end))
-		return -1;
-	return 0;
+	int n = lws_hdr_total_length(wsi, token);
+	if (n <= 0 || n > 16384)
+		return "";
+	std::string s(std::size_t(n) + 1, '\0');
+	if (lws_hdr_copy(wsi, &s[0], n + 1, token) < 0)
+		return "";
+	s.resize(std::size_t(n));
+	return s;
 }
 
 } // namespace
 
-HttpServer::HttpServer(GatewayConfig cfg) : cfg_(std::move(cfg)), started_(std::chrono::steady_clock::now()) {}
+HttpServer *server_of(lws *wsi)
+{
+	return static_cast<HttpServer *>(lws_context_user(lws_get_context(wsi)));
+}
+
+std::string custom_header(lws *wsi, const char *name)
+{
+	int nlen = int(strlen(name));
+	int n = lws_hdr_custom_length(wsi, name, nlen);
+	if (n <= 0 || n > 16384)
+		return "";
+	std::string s(std::size_t(n) + 1, '\0');
+	if (lws_hdr_custom_copy(wsi, &s[0], n + 1, name, nlen) < 0)
+		return "";
+	s.resize(std::size_t(n));
+	return s;
+}
+
+RequestHeaders read_headers(lws *wsi)
+{
+	RequestHeaders h;
+	h.authorization = header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+	h.apikey = custom_header(wsi, "apikey:");
+	h.origin = header(wsi, WSI_TOKEN_ORIGIN);
+	h.host = header(wsi, WSI_TOKEN_HOST);
+	h.accept = header(wsi, WSI_TOKEN_HTTP_ACCEPT);
+	h.content_type = header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
+	h.content_length = header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+	h.session_id = custom_header(wsi, "mcp-session-id:");
+	h.protocol_version = custom_header(wsi, "mcp-protocol-version:");
+	h.user_agent = header(wsi, WSI_TOKEN_HTTP_USER_AGENT);
+	h.subprotocols = header(wsi, WSI_TOKEN_PROTOCOL);
+	char peer[64] = {0};
+	lws_get_peer_simple(wsi, peer, sizeof(peer));
+	h.peer = peer;
+	return h;
+}
+
+std::string check_origin_and_host(const RequestHeaders &h, const GatewayConfig &cfg)
+{
+	if (!h.origin.empty() && !origin_allowed(h.origin, cfg.allowed_origins))
+		return "origin not allowed: " + h.origin;
+	bool loopback_only = true;
+	for (const auto &a : cfg.listen_addresses)
+		loopback_only = loopback_only && (a == "localhost" || a == "::1" || a.rfind("127.", 0) == 0);
+	if (loopback_only && !h.host.empty() && !loopback_host(h.host))
+		return "host not allowed: " + h.host;
+	return "";
+}
+
+json request_info(const RequestHeaders &h, const char *method)
+{
+	json headers = json::object();
+	if (!h.user_agent.empty())
+		headers["user-agent"] = h.user_agent;
+	if (!h.origin.empty())
+		headers["origin"] = h.origin;
+	return {{"method", method}, {"path", "/mcp"}, {"headers", headers}, {"client_address", h.peer}};
+}
+
+// Per-request state of an HTTP connection; lws keeps a pointer to it in its session data.
+struct HttpConn {
+	uint64_t serial = 0;
+	std::string method;
+	Route route = Route::NotFound;
+	RequestHeaders headers;
+	std::string body;
+	bool body_too_large = false;
+	bool responded = false; // an early response is queued; the body is discarded
+	mcp::Principal principal;
+	// the response being written
+	unsigned status = 0;
+	std::string content_type;
+	std::string out;
+	std::string out_session_id;
+	std::string www_authenticate;
+	const char *allow = nullptr;
+	std::size_t sent = 0;
+	bool headers_sent = false;
+	bool close_after = false;
+	bool sse = false;
+	// replies still awaited for a POST, and the slots they fill
+	std::size_t awaiting = 0;
+	bool batch = false;
+	std::vector<json> replies;
+};
+
+HttpServer::HttpServer(GatewayConfig cfg) : started_(std::chrono::steady_clock::now())
+{
+	core_ = std::make_unique<GatewayCore>(
+		std::move(cfg), [this](int e, const std::string &p) { return exec_send(e, p); },
+		[](pid_t pid) {
+			if (pid > 0)
+				kill(pid, SIGINT);
+		});
+}
 
 HttpServer::~HttpServer()
 {
 	if (ctx_)
 		lws_context_destroy(ctx_);
+	if (executor_listen_fd_ >= 0)
+		unlink(core_->cfg.executor_socket.c_str());
 }
 
 double HttpServer::uptime_seconds() const
 {
 	return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+}
+
+int64_t HttpServer::now_ms() const
+{
+	timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
 bool HttpServer::start()
@@ -131,35 +236,40 @@ bool HttpServer::start()
 		log(LogLevel::Warning, "could not create the libwebsockets context");
 		return false;
 	}
+	const GatewayConfig &cfg = core_->cfg;
 	int n = 0;
-	for (const auto &address : cfg_.listen_addresses) {
+	for (const auto &address : cfg.listen_addresses) {
 		std::string iface = lws_interface_for(address);
 		std::string name = "listen-" + std::to_string(n++);
 		lws_context_creation_info vinfo;
 		memset(&vinfo, 0, sizeof(vinfo));
-		vinfo.port = cfg_.port;
+		vinfo.port = cfg.port;
 		vinfo.iface = iface.empty() ? nullptr : iface.c_str();
-		vinfo.protocols = kProtocols;
+		vinfo.protocols = g_protocols;
 		vinfo.vhost_name = name.c_str();
-		vinfo.options = LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
+		vinfo.options = LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND | LWS_SERVER_OPTION_VALIDATE_UTF8;
 		vinfo.keepalive_timeout = 30;
 		vinfo.timeout_secs = 30;
-		if (!lws_create_vhost(ctx_, &vinfo)) {
-			log(LogLevel::Warning, "could not listen on %s port %d", address.c_str(), cfg_.port);
+		vinfo.retry_and_idle_policy = &g_ws_retry;
+		lws_vhost *vh = lws_create_vhost(ctx_, &vinfo);
+		if (!vh) {
+			log(LogLevel::Warning, "could not listen on %s port %d", address.c_str(), cfg.port);
 			return false;
 		}
-		log(LogLevel::Log, "listening on %s port %d", address.c_str(), cfg_.port);
+		if (!first_vhost_)
+			first_vhost_ = vh;
+		log(LogLevel::Log, "listening on %s port %d", address.c_str(), cfg.port);
 	}
-	return true;
+	return open_executor_socket();
 }
 
 bool HttpServer::adopt_config_pipe(int fd, FrameHandler on_frame)
 {
 	on_frame_ = std::move(on_frame);
-	lws_vhost *vh = lws_get_vhost_by_name(ctx_, "listen-0");
 	lws_sock_file_fd_type desc;
 	desc.filefd = fd;
-	if (!lws_adopt_descriptor_vhost(vh, LWS_ADOPT_RAW_FILE_DESC, desc, "mcp-supa-config", nullptr)) {
+	if (!lws_adopt_descriptor_vhost(first_vhost_, LWS_ADOPT_RAW_FILE_DESC, desc, "mcp-supa-config",
+									nullptr)) {
 		log(LogLevel::Warning, "could not adopt the configuration pipe");
 		return false;
 	}
@@ -214,72 +324,375 @@ int HttpServer::on_config_pipe(lws *wsi, int reason, void *, std::size_t)
 	}
 }
 
+// ---- responses ---------------------------------------------------------------------------
+
+void HttpServer::respond(lws *wsi, HttpConn &c, unsigned status, std::string body,
+						 const char *content_type)
+{
+	c.status = status;
+	c.out = std::move(body);
+	c.content_type = content_type;
+	c.sent = 0;
+	c.headers_sent = false;
+	c.responded = true;
+	lws_callback_on_writable(wsi);
+}
+
+void HttpServer::respond_rpc_error(lws *wsi, HttpConn &c, unsigned status, int code,
+								   const std::string &msg)
+{
+	respond(wsi, c, status, mcp::make_error(nullptr, code, msg).dump());
+}
+
+void HttpServer::respond_unauthorized(lws *wsi, HttpConn &c, const std::string &why)
+{
+	std::string desc = why;
+	for (auto &ch : desc)
+		if (ch == '"' || ch == '\\')
+			ch = '\'';
+	c.www_authenticate = "Bearer realm=\"mcp_supa\"";
+	if (!c.headers.authorization.empty() || !c.headers.apikey.empty())
+		c.www_authenticate += ", error=\"invalid_token\", error_description=\"" + desc + "\"";
+	respond(wsi, c, 401, error_body(401, why));
+}
+
+int HttpServer::http_writeable(lws *wsi, HttpConn &c)
+{
+	if (!c.responded)
+		return 0;
+	if (!c.headers_sent) {
+		unsigned char buf[LWS_PRE + 2048];
+		unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof(buf) - 1;
+		lws_filepos_t len = c.sse ? LWS_ILLEGAL_HTTP_CONTENT_LEN : lws_filepos_t(c.out.size());
+		if (lws_add_http_common_headers(wsi, c.status, c.content_type.c_str(), len, &p, end))
+			return -1;
+		auto add = [&](const char *name, const std::string &value) {
+			return lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char *>(name),
+											   reinterpret_cast<const unsigned char *>(value.data()),
+											   int(value.size()), &p, end);
+		};
+		if (add("cache-control:", "no-store"))
+			return -1;
+		if (c.allow && add("allow:", c.allow))
+			return -1;
+		if (!c.out_session_id.empty() && add("mcp-session-id:", c.out_session_id))
+			return -1;
+		if (!c.www_authenticate.empty() && add("www-authenticate:", c.www_authenticate))
+			return -1;
+		if (c.close_after && add("connection:", "close"))
+			return -1;
+		if (lws_finalize_write_http_header(wsi, start, &p, end))
+			return -1;
+		c.headers_sent = true;
+		if (c.sse) {
+			lws_http_mark_sse(wsi);
+			c.out = ": connected\n\n";
+		}
+		if (c.method == "HEAD" || (c.out.empty() && !c.sse)) {
+			c.responded = false;
+			if (c.close_after)
+				return -1;
+			return lws_http_transaction_completed(wsi) ? -1 : 0;
+		}
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	std::size_t left = c.out.size() - c.sent;
+	std::size_t n = std::min(left, kWriteChunk);
+	std::vector<unsigned char> buf(LWS_PRE + n);
+	memcpy(buf.data() + LWS_PRE, c.out.data() + c.sent, n);
+	bool last = n == left && !c.sse;
+	if (lws_write(wsi, buf.data() + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != int(n))
+		return -1;
+	c.sent += n;
+	if (c.sent < c.out.size()) {
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	if (c.sse) {
+		c.out.clear();
+		c.sent = 0;
+		return 0; // the stream stays open
+	}
+	c.responded = false;
+	if (c.close_after)
+		return -1;
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+// ---- request handling ----------------------------------------------------------------------
+
+int HttpServer::http_request(lws *wsi, HttpConn &c)
+{
+	const GatewayConfig &cfg = core_->cfg;
+	char *uri = nullptr;
+	int uri_len = 0;
+	int m = lws_http_get_uri_and_method(wsi, &uri, &uri_len);
+	std::string path = uri ? std::string(uri, std::size_t(uri_len)) : std::string();
+	c.method = method_name(m);
+	c.headers = read_headers(wsi);
+	RouteMatch match = route_request(c.method, path);
+	c.route = match.route;
+	switch (match.route) {
+		case Route::Health:
+			respond(wsi, c, 200, health_body(cfg.version, uptime_seconds()));
+			return 0;
+		case Route::Ready: {
+			std::size_t n = core_->dispatcher.executors();
+			json body = {{"status", n > 0 ? "ready" : "starting"},
+						 {"executors", n},
+						 {"workers", cfg.workers}};
+			respond(wsi, c, n > 0 ? 200 : 503, body.dump());
+			return 0;
+		}
+		case Route::MethodNotAllowed:
+			c.allow = match.allow;
+			c.close_after = c.method == "POST" || c.method == "PUT" || c.method == "PATCH";
+			respond(wsi, c, 405, error_body(405, "method not allowed"));
+			return 0;
+		case Route::NotFound:
+			c.close_after = c.method == "POST" || c.method == "PUT" || c.method == "PATCH";
+			respond(wsi, c, 404, error_body(404, "not found"));
+			return 0;
+		case Route::Mcp:
+			break;
+	}
+	bool has_body = c.method == "POST";
+	c.close_after = has_body; // an early refusal leaves the body unread
+	std::string why = check_origin_and_host(c.headers, cfg);
+	if (!why.empty()) {
+		respond(wsi, c, 403, error_body(403, why));
+		return 0;
+	}
+	if (has_body && !c.headers.content_length.empty() &&
+		std::strtoull(c.headers.content_length.c_str(), nullptr, 10) > uint64_t(cfg.max_request_bytes)) {
+		respond(wsi, c, 413,
+				error_body(413, "request body exceeds mcp_supa.max_request_bytes (" +
+									std::to_string(cfg.max_request_bytes) + " bytes)"));
+		return 0;
+	}
+	auto auth = core_->authenticator.authenticate(
+		auth::pick_token(c.headers.authorization, c.headers.apikey), int64_t(time(nullptr)));
+	if (!auth.ok) {
+		respond_unauthorized(wsi, c, auth.error);
+		return 0;
+	}
+	c.principal = auth.principal;
+	if (!c.headers.protocol_version.empty() &&
+		!mcp::supported_protocol_version(c.headers.protocol_version)) {
+		respond_rpc_error(wsi, c, 400, mcp::rpc_error::kInvalidRequest,
+						  "unsupported MCP-Protocol-Version: " + c.headers.protocol_version);
+		return 0;
+	}
+	if (c.method == "GET") {
+		mcp_get(wsi, c);
+		return 0;
+	}
+	if (c.method == "DELETE") {
+		mcp_delete(wsi, c);
+		return 0;
+	}
+	if (!accepts(c.headers.accept, "application/json") || !accepts(c.headers.accept, "text/event-stream")) {
+		respond(wsi, c, 406,
+				error_body(406, "Accept must list application/json and text/event-stream"));
+		return 0;
+	}
+	if (c.headers.content_type.rfind("application/json", 0) != 0) {
+		respond(wsi, c, 415, error_body(415, "Content-Type must be application/json"));
+		return 0;
+	}
+	c.close_after = false;
+	return 0; // the body follows
+}
+
+void HttpServer::mcp_get(lws *wsi, HttpConn &c)
+{
+	if (!accepts(c.headers.accept, "text/event-stream")) {
+		respond(wsi, c, 406, error_body(406, "Accept must list text/event-stream"));
+		return;
+	}
+	if (c.headers.session_id.empty()) {
+		respond_rpc_error(wsi, c, 400, mcp::rpc_error::kInvalidRequest, "Mcp-Session-Id header required");
+		return;
+	}
+	mcp::Session *s = core_->sessions.find(c.headers.session_id, now_ms());
+	if (!s || s->principal_key != c.principal.key()) {
+		respond(wsi, c, 404, error_body(404, "session not found"));
+		return;
+	}
+	// The server sends no requests or notifications of its own yet: the stream only stays open.
+	c.sse = true;
+	respond(wsi, c, 200, "", "text/event-stream");
+}
+
+void HttpServer::mcp_delete(lws *wsi, HttpConn &c)
+{
+	if (c.headers.session_id.empty()) {
+		respond_rpc_error(wsi, c, 400, mcp::rpc_error::kInvalidRequest, "Mcp-Session-Id header required");
+		return;
+	}
+	mcp::Session *s = core_->sessions.find(c.headers.session_id, now_ms());
+	if (!s || s->principal_key != c.principal.key()) {
+		respond(wsi, c, 404, error_body(404, "session not found"));
+		return;
+	}
+	core_->server.cancel_session(s->id);
+	core_->sessions.erase(s->id);
+	respond(wsi, c, 204, "");
+}
+
+void HttpServer::deliver_http_reply(uint64_t serial, std::size_t slot, json response)
+{
+	auto it = http_by_serial_.find(serial);
+	if (it == http_by_serial_.end())
+		return; // the client went away
+	lws *wsi = it->second;
+	HttpConn *c = *static_cast<HttpConn **>(lws_wsi_user(wsi));
+	if (!c || c->serial != serial || c->awaiting == 0)
+		return;
+	c->replies[slot] = std::move(response);
+	if (--c->awaiting > 0)
+		return;
+	json out;
+	if (c->batch) {
+		out = json::array();
+		for (auto &r : c->replies)
+			if (!r.is_null())
+				out.push_back(std::move(r));
+	} else
+		out = std::move(c->replies[0]);
+	respond(wsi, *c, 200, out.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+int HttpServer::mcp_post_body(lws *wsi, HttpConn &c)
+{
+	const GatewayConfig &cfg = core_->cfg;
+	if (c.body_too_large) {
+		c.close_after = true;
+		respond(wsi, c, 413,
+				error_body(413, "request body exceeds mcp_supa.max_request_bytes (" +
+									std::to_string(cfg.max_request_bytes) + " bytes)"));
+		return 0;
+	}
+	json parsed = json::parse(c.body, nullptr, false);
+	if (parsed.is_discarded()) {
+		respond_rpc_error(wsi, c, 400, mcp::rpc_error::kParseError, "parse error: the body is not valid JSON");
+		return 0;
+	}
+	c.batch = parsed.is_array();
+	std::vector<json> messages;
+	if (c.batch) {
+		if (parsed.empty()) {
+			respond_rpc_error(wsi, c, 400, mcp::rpc_error::kInvalidRequest, "empty batch");
+			return 0;
+		}
+		messages.assign(parsed.begin(), parsed.end());
+	} else
+		messages.push_back(std::move(parsed));
+
+	bool is_initialize = false;
+	for (const auto &msg : messages)
+		if (msg.is_object() && msg.value("method", json()) == "initialize")
+			is_initialize = true;
+	mcp::Session *session = nullptr;
+	if (is_initialize) {
+		if (c.batch) {
+			respond_rpc_error(wsi, c, 400, mcp::rpc_error::kInvalidRequest,
+							  "initialize must not be part of a batch");
+			return 0;
+		}
+		session = core_->sessions.create("http", c.principal.key(), now_ms());
+		if (!session) {
+			respond_rpc_error(wsi, c, 503, mcp::rpc_error::kServerBusy, "too many sessions");
+			return 0;
+		}
+		c.out_session_id = session->id;
+	} else {
+		if (c.headers.session_id.empty()) {
+			respond_rpc_error(wsi, c, 400, mcp::rpc_error::kInvalidRequest,
+							  "Mcp-Session-Id header required (send initialize first)");
+			return 0;
+		}
+		session = core_->sessions.find(c.headers.session_id, now_ms());
+		if (!session || session->principal_key != c.principal.key()) {
+			respond_rpc_error(wsi, c, 404, mcp::rpc_error::kInvalidRequest, "session not found");
+			return 0;
+		}
+		if (c.batch && session->protocol_version != "2025-03-26") {
+			respond_rpc_error(wsi, c, 400, mcp::rpc_error::kInvalidRequest,
+							  "JSON-RPC batches are only accepted in protocol version 2025-03-26");
+			return 0;
+		}
+	}
+	mcp::CallContext ctx{c.principal, request_info(c.headers, "POST")};
+	c.replies.assign(messages.size(), json());
+	c.awaiting = 0;
+	for (const auto &msg : messages)
+		if (msg.is_object() && msg.contains("method") && msg.contains("id"))
+			c.awaiting++;
+		else if (!msg.is_object() || (!msg.contains("method") && !msg.contains("result") &&
+									  !msg.contains("error")))
+			c.awaiting++; // invalid: answered with an error
+	if (c.awaiting == 0) {
+		for (const auto &msg : messages)
+			core_->server.handle(msg, *session, ctx, [](json) {});
+		respond(wsi, c, 202, "");
+		return 0;
+	}
+	uint64_t serial = c.serial;
+	for (std::size_t i = 0; i < messages.size(); i++)
+		core_->server.handle(messages[i], *session, ctx,
+							 [this, serial, i](json r) { deliver_http_reply(serial, i, std::move(r)); });
+	return 0;
+}
+
 int HttpServer::on_http(lws *wsi, int reason, void *user, void *in, std::size_t len)
 {
-	auto *sess = static_cast<HttpSession *>(user);
+	auto **slot = static_cast<HttpConn **>(user);
 	try {
 		switch (reason) {
 			case LWS_CALLBACK_HTTP: {
-				char *uri = nullptr;
-				int uri_len = 0;
-				int m = lws_http_get_uri_and_method(wsi, &uri, &uri_len);
-				std::string path = uri ? std::string(uri, std::size_t(uri_len)) : std::string();
-				std::string method = method_name(m);
-				RouteMatch match = route_request(method, path);
-				unsigned status = 200;
-				std::string body;
-				switch (match.route) {
-					case Route::Health:
-						body = health_body(cfg_.version, uptime_seconds());
-						break;
-					case Route::MethodNotAllowed:
-						status = 405;
-						body = error_body(405, "method not allowed");
-						break;
-					case Route::NotFound:
-					default:
-						status = 404;
-						body = error_body(404, "not found");
-						break;
-				}
-				if (write_headers(wsi, status, "application/json", body.size(), match.allow))
+				if (!slot)
 					return -1;
-				if (method == "HEAD" || body.empty())
-					return lws_http_transaction_completed(wsi) ? -1 : 0;
-				delete sess->pending;
-				sess->pending = new PendingResponse{std::move(body)};
-				lws_callback_on_writable(wsi);
+				if (*slot)
+					http_by_serial_.erase((*slot)->serial);
+				delete *slot;
+				*slot = new HttpConn();
+				(*slot)->serial = next_serial_++;
+				http_by_serial_[(*slot)->serial] = wsi;
+				return http_request(wsi, **slot);
+			}
+			case LWS_CALLBACK_HTTP_BODY: {
+				HttpConn *c = slot ? *slot : nullptr;
+				if (!c || c->responded || c->body_too_large)
+					return 0;
+				if (c->body.size() + len > std::size_t(core_->cfg.max_request_bytes)) {
+					c->body_too_large = true;
+					c->body.clear();
+					return 0;
+				}
+				c->body.append(static_cast<const char *>(in), len);
 				return 0;
+			}
+			case LWS_CALLBACK_HTTP_BODY_COMPLETION: {
+				HttpConn *c = slot ? *slot : nullptr;
+				if (!c || c->responded)
+					return 0;
+				return mcp_post_body(wsi, *c);
 			}
 			case LWS_CALLBACK_HTTP_WRITEABLE: {
-				PendingResponse *r = sess ? sess->pending : nullptr;
-				if (!r)
-					return 0;
-				std::size_t left = r->body.size() - r->sent;
-				std::size_t n = std::min(left, kWriteChunk);
-				std::vector<unsigned char> buf(LWS_PRE + n);
-				memcpy(buf.data() + LWS_PRE, r->body.data() + r->sent, n);
-				bool last = n == left;
-				if (lws_write(wsi, buf.data() + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) !=
-					int(n))
-					return -1;
-				r->sent += n;
-				if (!last) {
-					lws_callback_on_writable(wsi);
-					return 0;
-				}
-				delete r;
-				sess->pending = nullptr;
-				return lws_http_transaction_completed(wsi) ? -1 : 0;
+				HttpConn *c = slot ? *slot : nullptr;
+				return c ? http_writeable(wsi, *c) : 0;
 			}
+			case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+				return 1; // a WebSocket upgrade without the "mcp" subprotocol
 			case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
 			case LWS_CALLBACK_CLOSED_HTTP:
-				if (sess) {
-					delete sess->pending;
-					sess->pending = nullptr;
+				if (slot && *slot) {
+					http_by_serial_.erase((*slot)->serial);
+					delete *slot;
+					*slot = nullptr;
 				}
-				return 0;
-			case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 				return 0;
 			default:
 				return lws_callback_http_dummy(wsi, lws_callback_reasons(reason), user, in, len);

@@ -1,0 +1,39 @@
+// Who a request is: credentials from headers verified into a Principal, or a refusal with the
+// HTTP status and message to answer.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "mcp_supa/gateway_config.h"
+#include "mcp_supa/jwt.h"
+#include "mcp_supa/session.h"
+
+namespace mcp_supa::auth {
+
+struct AuthResult {
+	bool ok = false;
+	std::string error;	 // when !ok: a short reason, safe to show the client
+	mcp::Principal principal;
+};
+
+// The token a request carries: "Authorization: Bearer X" wins over Supabase's "apikey: X".
+std::string pick_token(const std::string &authorization, const std::string &apikey);
+
+class Authenticator {
+public:
+	explicit Authenticator(const GatewayConfig &cfg) { configure(cfg); }
+	// Takes new settings (secret, allowed roles, anonymous access).
+	void configure(const GatewayConfig &cfg);
+	// Verifies a token (empty: no credentials) at time now.
+	AuthResult authenticate(const std::string &token, int64_t now_unix) const;
+
+private:
+	JwtVerifier verifier_{""};
+	std::vector<std::string> allowed_roles_;
+	bool allow_anonymous_ = false;
+
+	bool role_allowed(const std::string &role) const;
+};
+
+} // namespace mcp_supa::auth

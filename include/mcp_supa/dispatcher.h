@@ -1,0 +1,77 @@
+// The gateway's side of the executor pool: a bounded queue of jobs, idle executors, and the
+// callbacks waiting for results. Pure logic; the network layer supplies send and cancel.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <sys/types.h>
+
+namespace mcp_supa::ipc {
+
+using Json = nlohmann::json;
+
+class Dispatcher {
+public:
+	using Done = std::function<void(const Json &result)>;
+	// Sends one frame payload to an executor; false when the connection is gone.
+	using SendFn = std::function<bool(int executor, const std::string &payload)>;
+	// Interrupts the statement an executor runs (SIGINT to its pid).
+	using CancelFn = std::function<void(pid_t pid)>;
+
+	Dispatcher(std::size_t max_queue, SendFn send, CancelFn cancel)
+		: max_queue_(max_queue), send_(std::move(send)), cancel_(std::move(cancel))
+	{
+	}
+
+	void set_max_queue(std::size_t n) { max_queue_ = n; }
+
+	// Submits a job; done runs exactly once, with the executor's result or an error result.
+	// Returns the job id (never 0).
+	uint64_t submit(Json job, Done done);
+	// Cancels a job: dropped if still queued, interrupted if running.
+	void cancel(uint64_t job_id);
+
+	// An executor connected (after its hello); returns its id.
+	int add_executor(pid_t pid);
+	// An executor's connection closed: its running job fails.
+	void remove_executor(int executor);
+	// A result frame arrived from an executor.
+	void on_result(int executor, const Json &result);
+
+	std::size_t executors() const { return executors_.size(); }
+	std::size_t idle_executors() const;
+	std::size_t queued() const { return queue_.size(); }
+	std::size_t running() const;
+
+	// The error result a job gets when it never reaches SQL (busy, executor died, cancelled).
+	static Json error_result(const std::string &sqlstate, const std::string &message);
+
+private:
+	struct Job {
+		uint64_t id;
+		Json body;
+		Done done;
+	};
+	struct Executor {
+		pid_t pid;
+		uint64_t job = 0; // 0 when idle
+	};
+
+	std::size_t max_queue_;
+	SendFn send_;
+	CancelFn cancel_;
+	uint64_t next_job_ = 1;
+	int next_executor_ = 1;
+	std::deque<Job> queue_;
+	std::map<int, Executor> executors_;
+	std::map<uint64_t, std::pair<int, Done>> running_; // job id -> executor, callback
+
+	void pump();
+	bool start_on(int executor, Job &job);
+};
+
+} // namespace mcp_supa::ipc

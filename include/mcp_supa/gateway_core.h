@@ -1,0 +1,54 @@
+// Everything the gateway's transports share, free of libwebsockets: settings, the
+// authenticator, sessions, the MCP method layer and the executor dispatcher.
+#pragma once
+
+#include <memory>
+
+#include "mcp_supa/authenticator.h"
+#include "mcp_supa/dispatcher.h"
+#include "mcp_supa/gateway_config.h"
+#include "mcp_supa/mcp_server.h"
+#include "mcp_supa/session.h"
+
+namespace mcp_supa {
+
+// Adapts the dispatcher to the McpServer's JobSink.
+class DispatcherSink : public mcp::JobSink {
+public:
+	explicit DispatcherSink(ipc::Dispatcher &d) : d_(d) {}
+	uint64_t submit(nlohmann::json job, std::function<void(const nlohmann::json &)> done) override
+	{
+		return d_.submit(std::move(job), std::move(done));
+	}
+	void cancel(uint64_t handle) override { d_.cancel(handle); }
+
+private:
+	ipc::Dispatcher &d_;
+};
+
+struct GatewayCore {
+	GatewayConfig cfg;
+	auth::Authenticator authenticator;
+	mcp::SessionTable sessions;
+	ipc::Dispatcher dispatcher;
+	DispatcherSink sink;
+	mcp::McpServer server;
+
+	GatewayCore(GatewayConfig c, ipc::Dispatcher::SendFn send, ipc::Dispatcher::CancelFn cancel)
+		: cfg(std::move(c)), authenticator(cfg), dispatcher(std::size_t(cfg.max_queued_calls),
+															   std::move(send), std::move(cancel)),
+		  sink(dispatcher), server(cfg, sink)
+	{
+	}
+
+	// Applies new settings that need no rebind.
+	void reconfigure(GatewayConfig c)
+	{
+		cfg = std::move(c);
+		authenticator.configure(cfg);
+		dispatcher.set_max_queue(std::size_t(cfg.max_queued_calls));
+		server.set_config(cfg);
+	}
+};
+
+} // namespace mcp_supa

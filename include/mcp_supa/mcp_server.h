@@ -1,0 +1,65 @@
+// The MCP method layer, independent of the transport: lifecycle, ping, tools/list,
+// tools/call (through executor jobs), logging/setLevel and cancellation.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "mcp_supa/gateway_config.h"
+#include "mcp_supa/jsonrpc.h"
+#include "mcp_supa/session.h"
+
+namespace mcp_supa::mcp {
+
+// Protocol revisions, newest first.
+extern const char *const kProtocolVersions[];
+// True when the revision is one the server speaks.
+bool supported_protocol_version(const std::string &v);
+// The revision the server answers an initialize that asked for requested.
+std::string negotiate_protocol_version(const std::string &requested);
+
+// Where tool calls go: the executor pool (ipc::Dispatcher in the gateway, a fake in tests).
+class JobSink {
+public:
+	virtual ~JobSink() = default;
+	// Submits a job; done runs exactly once, now or later. Returns a handle for cancel().
+	virtual uint64_t submit(Json job, std::function<void(const Json &result)> done) = 0;
+	virtual void cancel(uint64_t handle) = 0;
+};
+
+// What the transport knows about the request that carried a message.
+struct CallContext {
+	Principal principal;
+	Json request_info = Json::object(); // method, path, headers for request.* settings
+};
+
+class McpServer {
+public:
+	using Reply = std::function<void(Json response)>;
+
+	McpServer(const GatewayConfig &cfg, JobSink &sink) : cfg_(&cfg), sink_(sink) {}
+	void set_config(const GatewayConfig &cfg) { cfg_ = &cfg; }
+
+	// Handles one message. A request gets exactly one reply (maybe later); a notification or
+	// response gets none. An invalid message gets an error reply when it has an id.
+	void handle(const Json &message, Session &session, const CallContext &ctx, Reply reply);
+	// Cancels every call still running for a session (its connection closed).
+	void cancel_session(const std::string &session_id);
+	std::size_t in_flight() const { return in_flight_.size(); }
+
+private:
+	const GatewayConfig *cfg_;
+	JobSink &sink_;
+	// (session id, JSON-encoded request id) -> job handle
+	std::map<std::pair<std::string, std::string>, uint64_t> in_flight_;
+
+	Json initialize(const Message &m, Session &session);
+	Json tools_list(const Message &m);
+	void tools_call(const Message &m, Session &session, const CallContext &ctx, Reply reply);
+	void cancelled(const Message &m, Session &session);
+};
+
+} // namespace mcp_supa::mcp

@@ -1,0 +1,94 @@
+// Request authentication (see include/mcp_supa/authenticator.h).
+#include "mcp_supa/authenticator.h"
+
+#include <algorithm>
+
+namespace mcp_supa::auth {
+
+namespace {
+
+// Case-insensitive "Bearer " prefix test.
+bool starts_with_bearer(const std::string &s)
+{
+	static const char kBearer[] = "bearer ";
+	if (s.size() < sizeof(kBearer) - 1)
+		return false;
+	for (std::size_t i = 0; i < sizeof(kBearer) - 1; i++)
+		if (std::tolower(static_cast<unsigned char>(s[i])) != kBearer[i])
+			return false;
+	return true;
+}
+
+std::string trim(const std::string &s)
+{
+	auto b = s.find_first_not_of(" \t");
+	if (b == std::string::npos)
+		return "";
+	auto e = s.find_last_not_of(" \t");
+	return s.substr(b, e - b + 1);
+}
+
+} // namespace
+
+std::string pick_token(const std::string &authorization, const std::string &apikey)
+{
+	if (starts_with_bearer(authorization))
+		return trim(authorization.substr(7));
+	if (!authorization.empty())
+		return authorization; // not Bearer: let verification refuse it clearly
+	return trim(apikey);
+}
+
+void Authenticator::configure(const GatewayConfig &cfg)
+{
+	verifier_ = JwtVerifier(cfg.jwt_secret, 30);
+	allowed_roles_ = cfg.allowed_roles;
+	allow_anonymous_ = cfg.allow_anonymous;
+}
+
+bool Authenticator::role_allowed(const std::string &role) const
+{
+	return std::find(allowed_roles_.begin(), allowed_roles_.end(), role) != allowed_roles_.end();
+}
+
+AuthResult Authenticator::authenticate(const std::string &token, int64_t now_unix) const
+{
+	AuthResult r;
+	if (token.empty()) {
+		if (!allow_anonymous_ || !role_allowed("anon")) {
+			r.error = "authentication required: send Authorization: Bearer <Supabase JWT>";
+			return r;
+		}
+		r.ok = true;
+		r.principal.role = "anon";
+		r.principal.auth_method = "anonymous";
+		r.principal.claims = {{"role", "anon"}};
+		return r;
+	}
+	JwtError err;
+	auto jwt = verifier_.verify(token, now_unix, err);
+	if (!jwt) {
+		r.error = std::string("invalid token: ") + jwt_error_message(err);
+		return r;
+	}
+	const auto &claims = jwt->claims;
+	auto role = claims.find("role");
+	if (role == claims.end() || !role->is_string() || role->get<std::string>().empty()) {
+		r.error = "invalid token: no role claim";
+		return r;
+	}
+	if (!role_allowed(role->get<std::string>())) {
+		r.error = "role \"" + role->get<std::string>() + "\" is not allowed (mcp_supa.allowed_roles)";
+		return r;
+	}
+	r.ok = true;
+	r.principal.role = role->get<std::string>();
+	auto sub = claims.find("sub");
+	if (sub != claims.end() && sub->is_string())
+		r.principal.subject = sub->get<std::string>();
+	r.principal.auth_method = "jwt";
+	r.principal.claims = claims;
+	return r;
+}
+
+} // namespace mcp_supa::auth

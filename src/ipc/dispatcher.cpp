@@ -1,0 +1,128 @@
+// Job dispatch to executors (see include/mcp_supa/dispatcher.h).
+#include "mcp_supa/dispatcher.h"
+
+namespace mcp_supa::ipc {
+
+Json Dispatcher::error_result(const std::string &sqlstate, const std::string &message)
+{
+	return Json{{"type", "result"},
+				{"ok", false},
+				{"refused", false},
+				{"error", {{"sqlstate", sqlstate}, {"message", message}}}};
+}
+
+uint64_t Dispatcher::submit(Json job, Done done)
+{
+	uint64_t id = next_job_++;
+	job["type"] = "job";
+	job["id"] = std::to_string(id);
+	if (queue_.size() >= max_queue_ && idle_executors() == 0) {
+		done(error_result("53300", "server busy: all executors are busy and the queue is full"));
+		return id;
+	}
+	queue_.push_back(Job{id, std::move(job), std::move(done)});
+	pump();
+	return id;
+}
+
+bool Dispatcher::start_on(int executor, Job &job)
+{
+	if (!send_(executor, job.body.dump()))
+		return false;
+	executors_[executor].job = job.id;
+	running_[job.id] = {executor, std::move(job.done)};
+	return true;
+}
+
+void Dispatcher::pump()
+{
+	for (auto &[eid, ex] : executors_) {
+		if (queue_.empty())
+			return;
+		if (ex.job != 0)
+			continue;
+		Job job = std::move(queue_.front());
+		queue_.pop_front();
+		if (!start_on(eid, job)) {
+			// This executor's connection is failing; give the job to the next one.
+			queue_.push_front(std::move(job));
+			continue;
+		}
+	}
+}
+
+void Dispatcher::cancel(uint64_t job_id)
+{
+	for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+		if (it->id == job_id) {
+			Done done = std::move(it->done);
+			queue_.erase(it);
+			done(error_result("57014", "canceling statement due to user request"));
+			return;
+		}
+	}
+	auto r = running_.find(job_id);
+	if (r == running_.end())
+		return;
+	auto ex = executors_.find(r->second.first);
+	if (ex != executors_.end())
+		cancel_(ex->second.pid);
+}
+
+int Dispatcher::add_executor(pid_t pid)
+{
+	int id = next_executor_++;
+	executors_[id] = Executor{pid, 0};
+	pump();
+	return id;
+}
+
+void Dispatcher::remove_executor(int executor)
+{
+	auto ex = executors_.find(executor);
+	if (ex == executors_.end())
+		return;
+	uint64_t job = ex->second.job;
+	executors_.erase(ex);
+	if (job != 0) {
+		auto r = running_.find(job);
+		if (r != running_.end()) {
+			Done done = std::move(r->second.second);
+			running_.erase(r);
+			done(error_result("57P01", "the executor running this call terminated; the call "
+									   "was rolled back"));
+		}
+	}
+	pump();
+}
+
+void Dispatcher::on_result(int executor, const Json &result)
+{
+	auto ex = executors_.find(executor);
+	if (ex == executors_.end() || ex->second.job == 0)
+		return;
+	uint64_t job = ex->second.job;
+	ex->second.job = 0;
+	auto r = running_.find(job);
+	if (r != running_.end()) {
+		Done done = std::move(r->second.second);
+		running_.erase(r);
+		done(result);
+	}
+	pump();
+}
+
+std::size_t Dispatcher::idle_executors() const
+{
+	std::size_t n = 0;
+	for (const auto &[id, ex] : executors_)
+		n += ex.job == 0;
+	return n;
+}
+
+std::size_t Dispatcher::running() const
+{
+	return running_.size();
+}
+
+} // namespace mcp_supa::ipc

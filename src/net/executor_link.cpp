@@ -1,0 +1,199 @@
+// The executors' unix socket: the gateway listens on mcp_supa/executor.sock (relative to the
+// data directory), checks each peer's credentials, adopts the connection into the lws loop,
+// and moves frames between executors and the dispatcher.
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <fcntl.h>
+#include <libwebsockets.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <vector>
+
+#include "mcp_supa/gateway_log.h"
+#include "mcp_supa/http_server.h"
+#include "net_internal.h"
+
+namespace mcp_supa::net {
+
+using gateway::log;
+using gateway::LogLevel;
+using nlohmann::json;
+
+struct ExecConn {
+	int executor = 0; // dispatcher id once hello arrived
+	pid_t peer_pid = 0;
+	ipc::FrameDecoder decoder;
+	std::deque<std::string> out;
+};
+
+namespace {
+
+// The peer's pid when its uid is ours (the PostgreSQL OS user), else -1.
+pid_t trusted_peer(int fd)
+{
+	ucred cred;
+	socklen_t len = sizeof(cred);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+		return -1;
+	if (cred.uid != geteuid())
+		return -1;
+	return cred.pid;
+}
+
+} // namespace
+
+bool HttpServer::open_executor_socket()
+{
+	const std::string &path = core_->cfg.executor_socket;
+	std::string dir = path.substr(0, path.rfind('/'));
+	if (dir != path) {
+		if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+			log(LogLevel::Warning, "could not create directory \"%s\": %s", dir.c_str(), strerror(errno));
+			return false;
+		}
+		chmod(dir.c_str(), 0700);
+	}
+	sockaddr_un addr{};
+	addr.sun_family = AF_UNIX;
+	if (path.size() >= sizeof(addr.sun_path)) {
+		log(LogLevel::Warning, "executor socket path \"%s\" is too long", path.c_str());
+		return false;
+	}
+	strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+	unlink(path.c_str());
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) != 0 ||
+		chmod(path.c_str(), 0600) != 0 || listen(fd, 128) != 0) {
+		log(LogLevel::Warning, "could not listen on executor socket \"%s\": %s", path.c_str(),
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	lws_sock_file_fd_type desc;
+	desc.filefd = fd;
+	if (!lws_adopt_descriptor_vhost(first_vhost_, LWS_ADOPT_RAW_FILE_DESC, desc,
+									"mcp-executor-listen", nullptr)) {
+		log(LogLevel::Warning, "could not adopt the executor socket");
+		return false;
+	}
+	executor_listen_fd_ = fd;
+	return true;
+}
+
+int HttpServer::on_executor_listen(lws *wsi, int reason)
+{
+	if (reason != LWS_CALLBACK_RAW_RX_FILE)
+		return 0;
+	for (;;) {
+		int fd = accept4(lws_get_socket_fd(wsi), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return 0; // EAGAIN: all accepted
+		if (trusted_peer(fd) <= 0) {
+			log(LogLevel::Warning, "refused an executor connection from another OS user");
+			close(fd);
+			continue;
+		}
+		lws_sock_file_fd_type desc;
+		desc.sockfd = fd;
+		if (!lws_adopt_descriptor_vhost(first_vhost_, LWS_ADOPT_SOCKET, desc, "mcp-executor", nullptr))
+			log(LogLevel::Warning, "could not adopt an executor connection");
+	}
+}
+
+bool HttpServer::exec_send(int executor, const std::string &payload)
+{
+	auto it = exec_by_id_.find(executor);
+	if (it == exec_by_id_.end())
+		return false;
+	ExecConn *c = *static_cast<ExecConn **>(lws_wsi_user(it->second));
+	if (!c)
+		return false;
+	c->out.push_back(ipc::encode_frame(payload));
+	lws_callback_on_writable(it->second);
+	return true;
+}
+
+void HttpServer::exec_frame(lws *wsi, ExecConn &c, const std::string &payload)
+{
+	json msg = json::parse(payload, nullptr, false);
+	if (!msg.is_object()) {
+		log(LogLevel::Warning, "executor sent an invalid frame");
+		return;
+	}
+	std::string type = msg.value("type", "");
+	if (type == "hello" && c.executor == 0) {
+		pid_t pid = msg.value("pid", 0);
+		if (pid != c.peer_pid) {
+			log(LogLevel::Warning, "executor announced PID %d but its socket belongs to PID %d",
+				int(pid), int(c.peer_pid));
+			lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+			return;
+		}
+		c.executor = core_->dispatcher.add_executor(pid);
+		exec_by_id_[c.executor] = wsi;
+		log(LogLevel::Debug, "executor PID %d connected", int(pid));
+	} else if (type == "result" && c.executor != 0)
+		core_->dispatcher.on_result(c.executor, msg);
+	else
+		log(LogLevel::Warning, "executor sent an unexpected \"%s\" frame", type.c_str());
+}
+
+int HttpServer::on_executor(lws *wsi, int reason, void *user, void *in, std::size_t len)
+{
+	auto **slot = static_cast<ExecConn **>(user);
+	ExecConn *c = slot ? *slot : nullptr;
+	try {
+		switch (reason) {
+			case LWS_CALLBACK_RAW_ADOPT:
+				if (!slot)
+					return -1;
+				*slot = new ExecConn();
+				(*slot)->peer_pid = trusted_peer(lws_get_socket_fd(wsi));
+				return 0;
+			case LWS_CALLBACK_RAW_RX: {
+				if (!c)
+					return -1;
+				c->decoder.feed(static_cast<const char *>(in), len);
+				std::string payload;
+				while (c->decoder.next(payload))
+					exec_frame(wsi, *c, payload);
+				return 0;
+			}
+			case LWS_CALLBACK_RAW_WRITEABLE: {
+				if (!c || c->out.empty())
+					return 0;
+				std::string &frame = c->out.front();
+				std::vector<unsigned char> buf(LWS_PRE + frame.size());
+				memcpy(buf.data() + LWS_PRE, frame.data(), frame.size());
+				if (lws_write(wsi, buf.data() + LWS_PRE, frame.size(), LWS_WRITE_RAW) < int(frame.size()))
+					return -1;
+				c->out.pop_front();
+				if (!c->out.empty())
+					lws_callback_on_writable(wsi);
+				return 0;
+			}
+			case LWS_CALLBACK_RAW_CLOSE:
+				if (c) {
+					if (c->executor != 0) {
+						exec_by_id_.erase(c->executor);
+						core_->dispatcher.remove_executor(c->executor);
+						log(LogLevel::Debug, "executor PID %d disconnected", int(c->peer_pid));
+					}
+					delete c;
+					*slot = nullptr;
+				}
+				return 0;
+			default:
+				return 0;
+		}
+	} catch (const std::exception &e) {
+		log(LogLevel::Warning, "executor connection: %s", e.what());
+		return -1;
+	}
+}
+
+} // namespace mcp_supa::net

@@ -1,0 +1,29 @@
+// Helpers shared by the gateway's lws glue files (http_server, ws_transport, executor_link).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "mcp_supa/gateway_config.h"
+
+struct lws;
+
+namespace mcp_supa::net {
+
+class HttpServer;
+
+// The request headers the gateway looks at, copied while lws still has them.
+struct RequestHeaders {
+	std::string authorization, apikey, origin, host, accept, content_type, content_length;
+	std::string session_id, protocol_version, user_agent, subprotocols, peer;
+};
+
+HttpServer *server_of(lws *wsi);
+std::string custom_header(lws *wsi, const char *name_with_colon);
+RequestHeaders read_headers(lws *wsi);
+// "" when Origin and Host are acceptable, else why not (answered with 403).
+std::string check_origin_and_host(const RequestHeaders &h, const GatewayConfig &cfg);
+// method/path/headers/client address as the request.* settings of a job.
+nlohmann::json request_info(const RequestHeaders &h, const char *method);
+
+} // namespace mcp_supa::net

@@ -1,0 +1,190 @@
+// MCP over WebSocket at /mcp (and /ws): subprotocol "mcp", one JSON-RPC message per text
+// frame, authentication on the upgrade (Authorization header, apikey header, or an
+// "mcp.auth.<token>" subprotocol entry for browsers). Each connection is one MCP session.
+#include <cstring>
+#include <ctime>
+#include <deque>
+#include <libwebsockets.h>
+#include <vector>
+
+#include "mcp_supa/gateway_log.h"
+#include "mcp_supa/http_server.h"
+#include "net_internal.h"
+
+namespace mcp_supa::net {
+
+using gateway::log;
+using gateway::LogLevel;
+using nlohmann::json;
+
+struct WsConn {
+	uint64_t serial = 0;
+	std::string session_id;
+	mcp::Principal principal;
+	json request_info;
+	std::string in;
+	bool too_large = false;
+	std::deque<std::string> out;
+};
+
+namespace {
+
+// The token carried as an "mcp.auth.<token>" subprotocol entry, if any.
+std::string token_from_subprotocols(const std::string &list)
+{
+	std::size_t start = 0;
+	while (start < list.size()) {
+		std::size_t comma = list.find(',', start);
+		if (comma == std::string::npos)
+			comma = list.size();
+		std::string item = list.substr(start, comma - start);
+		start = comma + 1;
+		auto b = item.find_first_not_of(" \t");
+		if (b == std::string::npos)
+			continue;
+		item = item.substr(b, item.find_last_not_of(" \t") - b + 1);
+		if (item.rfind("mcp.auth.", 0) == 0)
+			return item.substr(9);
+	}
+	return "";
+}
+
+} // namespace
+
+int HttpServer::ws_filter(lws *wsi, void *user)
+{
+	const GatewayConfig &cfg = core_->cfg;
+	char uri[64] = {0};
+	if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) < 0)
+		return 1;
+	std::string path = uri;
+	path = path.substr(0, path.find('?'));
+	if (path != "/mcp" && path != "/ws")
+		return 1;
+	RequestHeaders h = read_headers(wsi);
+	std::string why = check_origin_and_host(h, cfg);
+	if (!why.empty()) {
+		log(LogLevel::Debug, "refused WebSocket upgrade: %s", why.c_str());
+		return 1;
+	}
+	std::string token = auth::pick_token(h.authorization, h.apikey);
+	if (token.empty())
+		token = token_from_subprotocols(h.subprotocols);
+	auto auth = core_->authenticator.authenticate(token, int64_t(time(nullptr)));
+	if (!auth.ok) {
+		log(LogLevel::Debug, "refused WebSocket upgrade: %s", auth.error.c_str());
+		return 1;
+	}
+	auto **slot = static_cast<WsConn **>(user);
+	if (!slot)
+		return 1;
+	mcp::Session *s = core_->sessions.create("ws", auth.principal.key(), now_ms());
+	if (!s)
+		return 1;
+	*slot = new WsConn();
+	(*slot)->serial = next_serial_++;
+	(*slot)->session_id = s->id;
+	(*slot)->principal = auth.principal;
+	(*slot)->request_info = request_info(h, "WS");
+	ws_by_serial_[(*slot)->serial] = wsi;
+	return 0;
+}
+
+void HttpServer::ws_send(uint64_t serial, const json &msg)
+{
+	auto it = ws_by_serial_.find(serial);
+	if (it == ws_by_serial_.end())
+		return;
+	WsConn *c = *static_cast<WsConn **>(lws_wsi_user(it->second));
+	if (!c)
+		return;
+	c->out.push_back(msg.dump(-1, ' ', false, json::error_handler_t::replace));
+	lws_callback_on_writable(it->second);
+}
+
+void HttpServer::ws_message(lws *wsi, WsConn &c)
+{
+	mcp::Session *s = core_->sessions.find(c.session_id, now_ms());
+	if (!s) {
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, nullptr, 0);
+		return;
+	}
+	json parsed = json::parse(c.in, nullptr, false);
+	c.in.clear();
+	uint64_t serial = c.serial;
+	auto reply = [this, serial](json r) { ws_send(serial, r); };
+	if (parsed.is_discarded()) {
+		reply(mcp::make_error(nullptr, mcp::rpc_error::kParseError, "parse error: not valid JSON"));
+		return;
+	}
+	if (parsed.is_array()) {
+		reply(mcp::make_error(nullptr, mcp::rpc_error::kInvalidRequest,
+							  "batches are not supported over WebSocket"));
+		return;
+	}
+	mcp::CallContext ctx{c.principal, c.request_info};
+	core_->server.handle(parsed, *s, ctx, reply);
+}
+
+int HttpServer::on_ws(lws *wsi, int reason, void *user, void *in, std::size_t len)
+{
+	auto **slot = static_cast<WsConn **>(user);
+	WsConn *c = slot ? *slot : nullptr;
+	try {
+		switch (reason) {
+			case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+				return ws_filter(wsi, user);
+			case LWS_CALLBACK_ESTABLISHED:
+				return c ? 0 : -1;
+			case LWS_CALLBACK_RECEIVE: {
+				if (!c)
+					return -1;
+				if (lws_frame_is_binary(wsi)) {
+					const char why[] = "binary frames are not accepted";
+					lws_close_reason(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE,
+									 (unsigned char *)why, sizeof(why) - 1);
+					return -1;
+				}
+				if (c->in.size() + len > std::size_t(core_->cfg.max_request_bytes)) {
+					const char why[] = "message exceeds mcp_supa.max_request_bytes";
+					lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+									 (unsigned char *)why, sizeof(why) - 1);
+					return -1;
+				}
+				c->in.append(static_cast<const char *>(in), len);
+				if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0)
+					ws_message(wsi, *c);
+				return 0;
+			}
+			case LWS_CALLBACK_SERVER_WRITEABLE: {
+				if (!c || c->out.empty())
+					return 0;
+				std::string &msg = c->out.front();
+				std::vector<unsigned char> buf(LWS_PRE + msg.size());
+				memcpy(buf.data() + LWS_PRE, msg.data(), msg.size());
+				if (lws_write(wsi, buf.data() + LWS_PRE, msg.size(), LWS_WRITE_TEXT) < int(msg.size()))
+					return -1;
+				c->out.pop_front();
+				if (!c->out.empty())
+					lws_callback_on_writable(wsi);
+				return 0;
+			}
+			case LWS_CALLBACK_CLOSED:
+				if (c) {
+					ws_by_serial_.erase(c->serial);
+					core_->server.cancel_session(c->session_id);
+					core_->sessions.erase(c->session_id);
+					delete c;
+					*slot = nullptr;
+				}
+				return 0;
+			default:
+				return 0;
+		}
+	} catch (const std::exception &e) {
+		log(LogLevel::Warning, "WebSocket handler failed: %s", e.what());
+		return -1;
+	}
+}
+
+} // namespace mcp_supa::net

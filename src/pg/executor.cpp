@@ -1,0 +1,583 @@
+// The executor: a dynamic background worker connected to mcp_supa.database as
+// mcp_supa.session_role, holding one unix-socket connection to the gateway and running one
+// job at a time as its caller (docs/ipc.md).
+#include "postgres_headers.h"
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <string>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "claims_lock.h"
+#include "executor_pool.h"
+#include "guard.h"
+#include "job_runner.h"
+#include "mcp_supa/frame.h"
+#include "mcp_supa/pg/guc.h"
+
+extern "C" {
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/pg_db_role_setting.h"
+#include "catalog/pg_type.h"
+#include "pgstat.h"
+#include "postmaster/interrupt.h"
+#include "storage/procarray.h"
+#include "tcop/tcopprot.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
+#include "utils/wait_event.h"
+}
+
+using json = nlohmann::json;
+
+namespace mcp_supa::pg {
+
+namespace {
+
+constexpr long kMinReconnectMs = 100;
+constexpr long kMaxReconnectMs = 1000;
+constexpr long kIdleCheckMs = 1000; // how often an idle executor checks its supervisor
+constexpr std::size_t kReadChunk = 64 * 1024;
+
+volatile sig_atomic_t got_sigterm = 0;
+volatile sig_atomic_t in_job = 0;
+
+// SIGTERM: leave between jobs; during a job also end it at its next interrupt check
+// (PostgreSQL's own die() does the same), so that pg_ctl stop does not wait for a query.
+void handle_sigterm(SIGNAL_ARGS)
+{
+	int save_errno = errno;
+	got_sigterm = 1;
+	if (in_job && !proc_exit_inprogress) {
+		InterruptPending = true;
+		ProcDiePending = true;
+	}
+	SetLatch(MyLatch);
+	errno = save_errno;
+}
+
+// --- startup checks ------------------------------------------------------------------------
+
+// Warns about request.jwt.* entries in one setconfig array (DESIGN §3 step 4).
+void warn_claim_entries(ArrayType *config, Oid db, Oid role)
+{
+	Datum *elems;
+	bool *nulls;
+	int n;
+	deconstruct_array(config, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (int i = 0; i < n; i++) {
+		if (nulls[i])
+			continue;
+		char *entry = TextDatumGetCString(elems[i]);
+		if (pg_strncasecmp(entry, "request.jwt.", 12) != 0)
+			continue;
+		char *name, *value;
+		ParseLongOption(entry, &name, &value);
+		const char *role_name = OidIsValid(role) ? GetUserNameFromId(role, true) : nullptr;
+		const char *db_name = OidIsValid(db) ? get_database_name(db) : nullptr;
+		ereport(WARNING,
+				(errmsg("mcp_supa: \"%s\" has a stored default (role %s, database %s)", name,
+						role_name ? role_name : "(all)", db_name ? db_name : "(all)"),
+				 errdetail("RESET or set_config(name, NULL) inside an MCP call falls back to this "
+						   "value instead of the caller's claims."),
+				 errhint("Remove it with ALTER ROLE ... RESET or ALTER DATABASE ... RESET.")));
+	}
+}
+
+// Warns about request.jwt.* defaults in pg_db_role_setting and in the configuration.
+void warn_claim_defaults_in_xact()
+{
+	Relation rel = table_open(DbRoleSettingRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, nullptr, 0, nullptr);
+	HeapTuple tuple;
+	while (HeapTupleIsValid(tuple = systable_getnext(scan))) {
+		bool isnull;
+		Datum config = heap_getattr(tuple, Anum_pg_db_role_setting_setconfig, RelationGetDescr(rel),
+									&isnull);
+		bool dbnull, rolenull;
+		Oid db = DatumGetObjectId(heap_getattr(tuple, Anum_pg_db_role_setting_setdatabase,
+											   RelationGetDescr(rel), &dbnull));
+		Oid role = DatumGetObjectId(
+			heap_getattr(tuple, Anum_pg_db_role_setting_setrole, RelationGetDescr(rel), &rolenull));
+		if (!isnull)
+			warn_claim_entries(DatumGetArrayTypeP(config), db, role);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	for (int i = 0; i < kClaimSettingCount; i++) {
+		const char *value = GetConfigOption(kClaimSettings[i], true, false);
+		if (value && value[0] != '\0')
+			ereport(WARNING, (errmsg("mcp_supa: \"%s\" has a default value in the configuration",
+									 kClaimSettings[i]),
+							  errdetail("RESET inside an MCP call falls back to it."),
+							  errhint("Remove it from postgresql.conf.")));
+	}
+}
+
+// Runs the claim-default checks in a throwaway transaction; a failure only logs.
+void warn_claim_defaults()
+{
+	try {
+		pg_guard([] {
+			SetCurrentStatementStartTimestamp();
+			StartTransactionCommand();
+			PushActiveSnapshot(GetTransactionSnapshot());
+			warn_claim_defaults_in_xact();
+			PopActiveSnapshot();
+			CommitTransactionCommand();
+		});
+	} catch (const PgError &e) {
+		pg_guard([] { AbortCurrentTransaction(); });
+		ereport(WARNING, (errmsg("mcp_supa: could not check request.jwt.* defaults: %s", e.what())));
+	}
+}
+
+// --- the socket ----------------------------------------------------------------------------
+
+// Connects to the gateway's socket and checks who listens on it; -1 when not possible now.
+int connect_gateway(bool *wrong_peer)
+{
+	*wrong_peer = false;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	sockaddr_un addr;
+	memset(&addr, 0, sizeof(addr));
+	addr.sun_family = AF_UNIX;
+	strlcpy(addr.sun_path, kExecutorSocketPath, sizeof(addr.sun_path));
+	if (connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) != 0) {
+		close(fd);
+		return -1;
+	}
+	// Only our own user (or root, who could do anything anyway) may hand us jobs.
+	ucred cred;
+	socklen_t len = sizeof(cred);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 ||
+		(cred.uid != geteuid() && cred.uid != 0)) {
+		*wrong_peer = true;
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+// Writes all of data to the non-blocking socket; false when the gateway is gone.
+bool write_all(int fd, const std::string &data)
+{
+	std::size_t done = 0;
+	while (done < data.size()) {
+		ssize_t n = write(fd, data.data() + done, data.size() - done);
+		if (n > 0) {
+			done += std::size_t(n);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			pg_guard([fd] {
+				int rc = WaitLatchOrSocket(MyLatch,
+										   WL_SOCKET_WRITEABLE | WL_LATCH_SET | WL_TIMEOUT |
+											   WL_EXIT_ON_PM_DEATH,
+										   fd, kIdleCheckMs, PG_WAIT_EXTENSION);
+				if (rc & WL_LATCH_SET)
+					ResetLatch(MyLatch);
+			});
+			if (got_sigterm)
+				return false;
+			continue;
+		}
+		return false;
+	}
+	return true;
+}
+
+// --- jobs ----------------------------------------------------------------------------------
+
+// A job's fields as owned strings; JobSpec points into it while the job runs.
+struct ParsedJob {
+	json id;
+	JobKind kind = JobKind::Sql;
+	std::string sql, role, claims, method, path, headers;
+	bool read_only = false, analyze = false;
+	int timeout_ms = 0, max_rows = 0, max_bytes = 0;
+	std::vector<std::string> params;
+	std::vector<bool> param_null;
+};
+
+// A string field, or def when absent or null; a wrong type is an error.
+std::string str_field(const json &j, const char *key, const char *def = "")
+{
+	auto it = j.find(key);
+	if (it == j.end() || it->is_null())
+		return def;
+	if (!it->is_string())
+		throw std::runtime_error(std::string("\"") + key + "\" must be a string");
+	return it->get<std::string>();
+}
+
+// An integer field clamped to int, or 0 when absent or null.
+int int_field(const json &j, const char *key)
+{
+	auto it = j.find(key);
+	if (it == j.end() || it->is_null())
+		return 0;
+	if (!it->is_number())
+		throw std::runtime_error(std::string("\"") + key + "\" must be a number");
+	double v = it->get<double>();
+	return v > 2147483647.0 ? 2147483647 : (v < 0 ? 0 : int(v));
+}
+
+// A boolean field, or false when absent or null.
+bool bool_field(const json &j, const char *key)
+{
+	auto it = j.find(key);
+	if (it == j.end() || it->is_null())
+		return false;
+	if (!it->is_boolean())
+		throw std::runtime_error(std::string("\"") + key + "\" must be a boolean");
+	return it->get<bool>();
+}
+
+// JSON text without throwing on invalid UTF-8 (PostgreSQL text is not always UTF-8).
+std::string dump(const json &j)
+{
+	return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// Validates a job message into a ParsedJob; throws std::runtime_error with the reason.
+ParsedJob parse_job(const json &j)
+{
+	ParsedJob job;
+	if (j.contains("id"))
+		job.id = j["id"];
+	if (str_field(j, "type") != "job")
+		throw std::runtime_error("expected a message of type \"job\"");
+	std::string kind = str_field(j, "kind", "sql");
+	if (kind == "sql")
+		job.kind = JobKind::Sql;
+	else if (kind == "catalog")
+		job.kind = JobKind::Catalog;
+	else if (kind == "explain")
+		job.kind = JobKind::Explain;
+	else
+		throw std::runtime_error("unknown job kind \"" + kind + "\"");
+	job.sql = str_field(j, "sql");
+	job.role = str_field(j, "role");
+	if (job.role.empty())
+		throw std::runtime_error("the job names no role");
+	if (job.sql.find('\0') != std::string::npos || job.role.find('\0') != std::string::npos)
+		throw std::runtime_error("the job contains a NUL character");
+	auto claims = j.find("claims");
+	job.claims = claims != j.end() && claims->is_object() ? dump(*claims)
+														   : dump(json{{"role", job.role}});
+	auto request = j.find("request");
+	json req = request != j.end() && request->is_object() ? *request : json::object();
+	job.method = str_field(req, "method");
+	job.path = str_field(req, "path");
+	auto headers = req.find("headers");
+	job.headers = headers != req.end() && headers->is_object() ? dump(*headers) : "{}";
+	job.read_only = bool_field(j, "read_only");
+	job.analyze = bool_field(j, "analyze");
+	job.timeout_ms = int_field(j, "timeout_ms");
+	job.max_rows = int_field(j, "max_rows");
+	job.max_bytes = int_field(j, "max_bytes");
+	auto params = j.find("params");
+	if (params != j.end() && params->is_array())
+		for (const auto &p : *params) {
+			job.param_null.push_back(p.is_null());
+			job.params.push_back(p.is_null() ? "" : (p.is_string() ? p.get<std::string>() : dump(p)));
+		}
+	return job;
+}
+
+// A JSON string or null from a C string.
+json str_or_null(const char *s)
+{
+	return s ? json(s) : json(nullptr);
+}
+
+// The result message of a finished job. Rows are spliced in as the JSON text row_json made.
+std::string result_message(const json &id, const JobResult &res, double duration_ms)
+{
+	json r = {{"type", "result"}, {"id", id}, {"ok", res.ok}};
+	if (!res.ok) {
+		const ErrorData *e = res.error;
+		r["refused"] = res.refused;
+		r["error"] = {{"sqlstate", unpack_sql_state(e->sqlerrcode)},
+					  {"message", str_or_null(e->message)},
+					  {"detail", str_or_null(e->detail)},
+					  {"hint", str_or_null(e->hint)},
+					  {"position", e->cursorpos > 0 ? json(e->cursorpos) : json(nullptr)},
+					  {"context", str_or_null(e->context)}};
+		r["duration_ms"] = duration_ms;
+		return dump(r);
+	}
+	r["command"] = res.command ? res.command : "";
+	r["statements"] = res.statements;
+	r["row_count"] = res.rows.row_count;
+	r["truncated"] = res.rows.truncated;
+	r["bytes"] = res.rows.rows.len;
+	r["duration_ms"] = duration_ms;
+	std::string out = dump(r);
+	out.pop_back(); // the closing brace
+	out += ",\"columns\":";
+	out.append(res.rows.columns.data, std::size_t(res.rows.columns.len));
+	out += ",\"rows\":";
+	out.append(res.rows.rows.data, std::size_t(res.rows.rows.len));
+	out += '}';
+	return out;
+}
+
+// A result for a message that could not be run at all.
+std::string protocol_error(const json &id, const std::string &why)
+{
+	json r = {{"type", "result"},
+			  {"id", id},
+			  {"ok", false},
+			  {"refused", false},
+			  {"error",
+			   {{"sqlstate", "08P01"},
+				{"message", "invalid job: " + why},
+				{"detail", nullptr},
+				{"hint", nullptr},
+				{"position", nullptr},
+				{"context", nullptr}}}};
+	return dump(r);
+}
+
+// Runs one job message and returns the result message.
+std::string handle_message(const std::string &payload)
+{
+	json id = nullptr;
+	ParsedJob job;
+	try {
+		json j = json::parse(payload);
+		if (j.is_object() && j.contains("id"))
+			id = j["id"];
+		job = parse_job(j);
+	} catch (const std::exception &e) {
+		ereport(LOG, (errmsg("mcp_supa executor: %s", e.what())));
+		return protocol_error(id, e.what());
+	}
+	std::vector<const char *> params;
+	for (std::size_t i = 0; i < job.params.size(); i++)
+		params.push_back(job.param_null[i] ? nullptr : job.params[i].c_str());
+	JobSpec spec = {job.kind,         job.sql.c_str(),     job.role.c_str(),   job.claims.c_str(),
+					job.method.c_str(), job.path.c_str(),    job.headers.c_str(), job.read_only,
+					job.analyze,      job.timeout_ms,      job.max_rows,       job.max_bytes,
+					int(params.size()), params.data()};
+	JobResult res;
+	auto t0 = std::chrono::steady_clock::now();
+	in_job = 1;
+	run_job(&spec, &res);
+	in_job = 0;
+	double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+	return result_message(job.id, res, double(int64_t(ms * 1000)) / 1000);
+}
+
+// --- the loop ------------------------------------------------------------------------------
+
+// The supervisor that started us is still there (a restarted one starts its own pool).
+bool supervisor_alive(pid_t supervisor)
+{
+	return supervisor > 0 && BackendPidGetProc(supervisor) != nullptr;
+}
+
+class Executor {
+public:
+	Executor(int index, pid_t supervisor) : index_(index), supervisor_(supervisor) {}
+	// Runs until SIGTERM or until the supervisor is gone.
+	void run();
+
+private:
+	int index_;
+	pid_t supervisor_;
+	int fd_ = -1;
+	WaitEventSet *set_ = nullptr;
+	ipc::FrameDecoder decoder_;
+	long backoff_ms_ = kMinReconnectMs;
+	bool warned_peer_ = false;
+
+	bool try_connect();
+	void disconnect();
+	void wait_unconnected();
+	void wait_connected();
+	bool read_available();
+	void run_frames();
+};
+
+bool Executor::try_connect()
+{
+	bool wrong_peer;
+	int sock = connect_gateway(&wrong_peer);
+	if (sock < 0) {
+		if (wrong_peer && !warned_peer_)
+			ereport(WARNING, (errmsg("mcp_supa executor: refusing the socket \"%s\": its owner is "
+									 "not this server's user",
+									 kExecutorSocketPath)));
+		warned_peer_ = warned_peer_ || wrong_peer;
+		return false;
+	}
+	fd_ = sock;
+	decoder_ = ipc::FrameDecoder();
+	json hello = {{"type", "hello"}, {"pid", int(MyProcPid)}, {"worker", index_}};
+	if (!write_all(fd_, ipc::encode_frame(dump(hello)))) {
+		disconnect();
+		return false;
+	}
+	int fd = fd_;
+	WaitEventSet *set = nullptr;
+	pg_guard([fd, &set] {
+		set = CreateWaitEventSet(TopMemoryContext, 3);
+		AddWaitEventToSet(set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, nullptr);
+		AddWaitEventToSet(set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, nullptr, nullptr);
+		AddWaitEventToSet(set, WL_SOCKET_READABLE, fd, nullptr, nullptr);
+	});
+	set_ = set;
+	backoff_ms_ = kMinReconnectMs;
+	warned_peer_ = false;
+	ereport(DEBUG1, (errmsg("mcp_supa executor %d connected to the gateway", index_)));
+	return true;
+}
+
+void Executor::disconnect()
+{
+	if (set_)
+		FreeWaitEventSet(set_);
+	set_ = nullptr;
+	if (fd_ >= 0)
+		close(fd_);
+	fd_ = -1;
+}
+
+// Not connected: sleep the backoff (on the latch), then double it up to a second.
+void Executor::wait_unconnected()
+{
+	long timeout = backoff_ms_;
+	pg_guard([timeout] {
+		int rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, timeout,
+						   PG_WAIT_EXTENSION);
+		if (rc & WL_LATCH_SET)
+			ResetLatch(MyLatch);
+	});
+	backoff_ms_ = std::min(backoff_ms_ * 2, kMaxReconnectMs);
+}
+
+// Connected: wait for a job, the latch or the periodic supervisor check.
+void Executor::wait_connected()
+{
+	WaitEvent event;
+	int n = 0;
+	WaitEventSet *set = set_;
+	pg_guard([set, &event, &n] {
+		n = WaitEventSetWait(set, kIdleCheckMs, &event, 1, PG_WAIT_EXTENSION);
+		if (n > 0 && (event.events & WL_LATCH_SET))
+			ResetLatch(MyLatch);
+	});
+	if (n > 0 && (event.events & WL_SOCKET_READABLE) && !read_available()) {
+		ereport(DEBUG1, (errmsg("mcp_supa executor %d lost its gateway connection", index_)));
+		disconnect();
+	}
+}
+
+// Reads what the socket holds into the decoder; false when the connection is over.
+bool Executor::read_available()
+{
+	char buf[kReadChunk];
+	for (;;) {
+		ssize_t n = read(fd_, buf, sizeof(buf));
+		if (n > 0) {
+			try {
+				decoder_.feed(buf, std::size_t(n));
+			} catch (const ipc::FrameError &e) {
+				ereport(WARNING, (errmsg("mcp_supa executor: %s", e.what())));
+				return false;
+			}
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+	}
+}
+
+// Runs every complete job frame and answers each.
+void Executor::run_frames()
+{
+	std::string payload;
+	while (fd_ >= 0 && !got_sigterm && decoder_.next(payload)) {
+		std::string frame = ipc::encode_frame(handle_message(payload));
+		if (!write_all(fd_, frame))
+			disconnect();
+	}
+}
+
+void Executor::run()
+{
+	while (!got_sigterm) {
+		pg_guard([] {
+			// A cancel that arrives while idle targets no statement; interrupts (barriers,
+			// termination) must still be served.
+			QueryCancelPending = false;
+			CHECK_FOR_INTERRUPTS();
+			if (ConfigReloadPending) {
+				ConfigReloadPending = false;
+				ProcessConfigFile(PGC_SIGHUP);
+			}
+		});
+		if (!supervisor_alive(supervisor_)) {
+			ereport(LOG, (errmsg("mcp_supa executor %d: supervisor (PID %d) is gone; exiting",
+								 index_, int(supervisor_))));
+			break;
+		}
+		if (fd_ < 0 && !try_connect()) {
+			wait_unconnected();
+			continue;
+		}
+		run_frames();
+		if (fd_ >= 0)
+			wait_connected();
+		if (fd_ >= 0)
+			run_frames();
+		pg_guard([] { pgstat_report_stat(false); });
+	}
+	disconnect();
+}
+
+} // namespace
+
+} // namespace mcp_supa::pg
+
+void mcp_supa_executor_main(uintptr_t arg)
+{
+	using namespace mcp_supa::pg;
+	int index = int(arg);
+	pid_t supervisor = 0;
+	memcpy(&supervisor, MyBgworkerEntry->bgw_extra, sizeof(supervisor));
+	pqsignal(SIGTERM, handle_sigterm);
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGINT, StatementCancelHandler);
+	pqsignal(SIGPIPE, SIG_IGN);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnection(guc_database, guc_session_role, 0);
+	pgstat_report_appname("mcp_supa executor");
+	pgstat_report_activity(STATE_IDLE, nullptr);
+	if (index == 0)
+		warn_claim_defaults();
+	cpp_entry([index, supervisor] {
+		Executor executor(index, supervisor);
+		executor.run();
+	});
+	proc_exit(0);
+}

@@ -1,0 +1,460 @@
+// One job = one transaction, run as the caller (DESIGN §3). Every function below the
+// PG_TRY in run_job is PostgreSQL-style: no C++ object with a destructor, no exceptions,
+// so an ERROR's longjmp back into run_job skips nothing.
+#include "postgres_headers.h"
+
+#include "job_runner.h"
+
+#include "claims_lock.h"
+#include "classifier.h"
+#include "mcp_supa/pg/guc.h"
+#include "utility_hook.h"
+
+extern "C" {
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/pg_db_role_setting.h"
+#include "catalog/pg_type.h"
+#include "commands/sequence.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "mb/pg_wchar.h"
+#include "pgstat.h"
+#include "storage/lock.h"
+#include "tcop/tcopprot.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timeout.h"
+}
+
+namespace mcp_supa::pg {
+
+namespace {
+
+// Settings a role's ALTER ROLE ... SET may carry into a job (step 2). Never request.jwt.*,
+// role or read-only mode: those belong to the caller's verified token and to the executor.
+const char *const kRoleSettingAllowlist[] = {
+	"statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout",
+	"search_path", "work_mem", "maintenance_work_mem", "hash_mem_multiplier",
+	"DateStyle", "IntervalStyle", "TimeZone", "extra_float_digits", "bytea_output",
+	"plan_cache_mode", "default_text_search_config", "client_min_messages",
+};
+
+// What the error path must know. Static rather than local: values written inside PG_TRY
+// must survive the longjmp back into run_job.
+struct JobState {
+	bool identity_switched;
+	Oid saved_uid;
+	int saved_ctx;
+	bool refused;
+	int position_offset; // characters between the job's SQL and the text SPI ran
+};
+JobState st;
+
+MemoryContext result_ctx = nullptr;
+
+// The smaller of the caller's limit (ignored when <= 0) and the server's.
+int clamp_limit(int requested, int server)
+{
+	return requested > 0 ? Min(requested, server) : server;
+}
+
+// Characters in the first `bytes` bytes of sql (error positions count characters).
+int chars_before(const char *sql, int bytes)
+{
+	return pg_mbstrlen_with_len(sql, bytes);
+}
+
+// The role to run as: it exists and the session role is a member, else a clear error.
+Oid lookup_role(const char *name)
+{
+	Oid role = get_role_oid(name, true);
+	if (!OidIsValid(role))
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
+						errmsg("role \"%s\" does not exist", name)));
+	Oid session = GetSessionUserId();
+	if (!is_member_of_role(session, role))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("the executors' session role \"%s\" is not a member of role \"%s\"",
+						GetUserNameFromId(session, false), name),
+				 errhint("GRANT %s TO %s; or change mcp_supa.allowed_roles.", name,
+						 GetUserNameFromId(session, false))));
+	return role;
+}
+
+// True for the settings a role may carry into a job.
+bool allowed_role_setting(const char *name)
+{
+	for (const char *allowed : kRoleSettingAllowlist)
+		if (pg_strcasecmp(name, allowed) == 0)
+			return true;
+	return false;
+}
+
+// Applies the allowlisted entries of one setconfig array; notes statement_timeout.
+void apply_setting_array(ArrayType *config, int *role_timeout_ms)
+{
+	Datum *elems;
+	bool *nulls;
+	int n;
+	deconstruct_array(config, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (int i = 0; i < n; i++) {
+		if (nulls[i])
+			continue;
+		char *name, *value;
+		ParseLongOption(TextDatumGetCString(elems[i]), &name, &value);
+		if (value == nullptr || !allowed_role_setting(name))
+			continue;
+		// A stale or invalid stored value warns instead of failing every call of the role.
+		if (set_config_option(name, value, PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true,
+							  WARNING, false) > 0 &&
+			pg_strcasecmp(name, "statement_timeout") == 0) {
+			int ms;
+			if (parse_int(value, &ms, GUC_UNIT_MS, nullptr))
+				*role_timeout_ms = ms;
+		}
+	}
+}
+
+// Applies the pg_db_role_setting row for (db, role), if there is one.
+void apply_setting_row(Relation rel, Oid db, Oid role, int *role_timeout_ms)
+{
+	ScanKeyData keys[2];
+	ScanKeyInit(&keys[0], Anum_pg_db_role_setting_setdatabase, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(db));
+	ScanKeyInit(&keys[1], Anum_pg_db_role_setting_setrole, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(role));
+	SysScanDesc scan = systable_beginscan(rel, DbRoleSettingDatidRolidIndexId, true, nullptr, 2, keys);
+	HeapTuple tuple;
+	while (HeapTupleIsValid(tuple = systable_getnext(scan))) {
+		bool isnull;
+		Datum config = heap_getattr(tuple, Anum_pg_db_role_setting_setconfig, RelationGetDescr(rel),
+									&isnull);
+		if (!isnull)
+			apply_setting_array(DatumGetArrayTypeP(config), role_timeout_ms);
+	}
+	systable_endscan(scan);
+}
+
+// Step 2: the role's own settings, read straight from the catalog (the session role needs
+// no privilege on it). The global row goes first so that the database-specific one wins,
+// as at login. Returns the role's statement_timeout in ms (0 when it has none).
+int apply_role_settings(Oid role)
+{
+	int role_timeout_ms = 0;
+	Relation rel = table_open(DbRoleSettingRelationId, AccessShareLock);
+	apply_setting_row(rel, InvalidOid, role, &role_timeout_ms);
+	apply_setting_row(rel, MyDatabaseId, role, &role_timeout_ms);
+	table_close(rel, AccessShareLock);
+	return role_timeout_ms;
+}
+
+// SET LOCAL, privileged and raising on failure.
+void set_local(const char *name, const char *value)
+{
+	(void) set_config_option(name, value, PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, ERROR,
+							 false);
+}
+
+// Step 3: the caller's claims as PostgREST 12 sets them, and read-only mode.
+void apply_claims(const JobSpec *job, bool read_only)
+{
+	set_local(kClaimSettings[0], job->claims);
+	for (int i = 1; i < kClaimSettingCount; i++)
+		set_local(kClaimSettings[i], "");
+	set_local("request.method", job->method);
+	set_local("request.path", job->path);
+	set_local("request.headers", job->headers);
+	if (read_only)
+		set_local("transaction_read_only", "on");
+}
+
+// Step 5: become the caller's role, in a way RESET ROLE and SET ROLE cannot undo.
+void enter_identity(Oid role)
+{
+	GetUserIdAndSecContext(&st.saved_uid, &st.saved_ctx);
+	SetUserIdAndSecContext(role, st.saved_ctx | SECURITY_LOCAL_USERID_CHANGE |
+									 SECURITY_RESTRICTED_OPERATION);
+	st.identity_switched = true;
+}
+
+// Undoes steps 4-6: unlock the claims, disarm the utility guard, restore the identity.
+void leave_identity()
+{
+	set_claims_locked(false);
+	set_utility_guard(false);
+	if (st.identity_switched)
+		SetUserIdAndSecContext(st.saved_uid, st.saved_ctx);
+	st.identity_switched = false;
+}
+
+// Step 7: the shortest of the caller's, the server's and the role's statement timeouts.
+int effective_timeout(const JobSpec *job, int role_timeout_ms)
+{
+	int ms = clamp_limit(job->timeout_ms, guc_statement_timeout_ms);
+	return role_timeout_ms > 0 ? Min(ms, role_timeout_ms) : ms;
+}
+
+// Refuses the job because of one statement, pointing at it; nothing has run yet.
+void refuse_statement(const char *sql, const StatementClass &sc, const char *reason)
+{
+	st.refused = true;
+	ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("%s", reason),
+					errposition(chars_before(sql, statement_start(sql, sc)) + 1)));
+}
+
+// Classifies the caller's SQL and refuses the whole job if any statement is not allowed.
+StatementClass *classify_or_refuse(const char *sql, int *count)
+{
+	StatementClass *classes = classify_sql(sql, count);
+	if (*count == 0)
+		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR),
+						errmsg("the SQL text contains no statements")));
+	for (int i = 0; i < *count; i++)
+		if (!classes[i].allowed)
+			refuse_statement(sql, classes[i], classes[i].reason);
+	return classes;
+}
+
+// Turns SPI's negative return codes (which are not ERRORs) into clear errors.
+void check_spi(int ret)
+{
+	if (ret >= 0)
+		return;
+	if (ret == SPI_ERROR_TRANSACTION) {
+		st.refused = true;
+		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						errmsg("transaction control statements are not allowed")));
+	}
+	if (ret == SPI_ERROR_COPY) {
+		st.refused = true;
+		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("COPY is not allowed")));
+	}
+	ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
+					errmsg("SPI_execute failed: %s", SPI_result_code_string(ret))));
+}
+
+// Serializes the current SPI result into the result memory, before SPI_finish frees it.
+void collect_rows(int max_rows, int max_bytes, JobResult *out)
+{
+	MemoryContext old = MemoryContextSwitchTo(result_ctx);
+	if (SPI_tuptable != nullptr)
+		serialize_rows(SPI_tuptable, SPI_processed, max_rows, max_bytes, &out->rows);
+	else {
+		empty_rows(&out->rows);
+		out->rows.row_count = SPI_processed;
+	}
+	MemoryContextSwitchTo(old);
+}
+
+// "sql" jobs: each statement on its own; the last one's rows are the result.
+void run_statements(const JobSpec *job, StatementClass *classes, int count, bool read_only,
+					int max_rows, int max_bytes, JobResult *out)
+{
+	for (int i = 0; i < count; i++) {
+		const StatementClass &sc = classes[i];
+		bool last = i == count - 1;
+		char *text = pnstrdup(job->sql + sc.location, sc.length);
+		st.position_offset = chars_before(job->sql, sc.location);
+		// Only a plain query may stop early: DML with RETURNING would stop writing rows.
+		long tcount = last && sc.row_limited ? long(max_rows) + 1 : 0;
+		int ret = SPI_execute(text, read_only && sc.row_limited, tcount);
+		check_spi(ret);
+		if (last)
+			collect_rows(max_rows, max_bytes, out);
+		else
+			SPI_freetuptable(SPI_tuptable);
+		pfree(text);
+	}
+	out->statements = count;
+	out->command = classes[count - 1].tag;
+}
+
+// "catalog" jobs: the gateway's own SQL with text parameters.
+void run_catalog(const JobSpec *job, int max_rows, int max_bytes, JobResult *out)
+{
+	int n = job->nparams;
+	Oid *types = static_cast<Oid *>(palloc(sizeof(Oid) * Max(n, 1)));
+	Datum *values = static_cast<Datum *>(palloc0(sizeof(Datum) * Max(n, 1)));
+	char *nulls = static_cast<char *>(palloc0(Max(n, 1) + 1));
+	for (int i = 0; i < n; i++) {
+		types[i] = TEXTOID;
+		nulls[i] = job->params[i] ? ' ' : 'n';
+		if (job->params[i])
+			values[i] = CStringGetTextDatum(job->params[i]);
+	}
+	st.position_offset = 0;
+	int ret = SPI_execute_with_args(job->sql, n, types, values, nulls, true, long(max_rows) + 1);
+	check_spi(ret);
+	collect_rows(max_rows, max_bytes, out);
+	out->statements = 1;
+	out->command = "SELECT";
+}
+
+// True for the statements EXPLAIN accepts from a caller.
+bool explainable(const StatementClass &sc)
+{
+	static const char *const classes[] = {"select", "values", "insert", "update", "delete", "merge"};
+	for (const char *c : classes)
+		if (strcmp(sc.cls, c) == 0)
+			return true;
+	return false;
+}
+
+// "explain" jobs: EXPLAIN (FORMAT JSON[, ANALYZE]) of exactly one statement.
+void run_explain(const JobSpec *job, StatementClass *classes, int count, int max_bytes,
+				 JobResult *out)
+{
+	if (count != 1)
+		refuse_statement(job->sql, classes[1], "EXPLAIN takes exactly one statement");
+	if (!explainable(classes[0]))
+		refuse_statement(job->sql, classes[0],
+						 "EXPLAIN works only on SELECT, VALUES, INSERT, UPDATE, DELETE and MERGE");
+	const char *prefix = job->analyze ? "EXPLAIN (FORMAT JSON, ANALYZE) " : "EXPLAIN (FORMAT JSON) ";
+	char *text = psprintf("%s%.*s", prefix, classes[0].length, job->sql + classes[0].location);
+	st.position_offset = chars_before(job->sql, classes[0].location) - int(strlen(prefix));
+	int ret = SPI_execute(text, false, 0);
+	check_spi(ret);
+	collect_rows(1, max_bytes, out);
+	out->statements = 1;
+	out->command = "EXPLAIN";
+}
+
+// Steps 1-10 on the success path. Raises on any failure; run_job's PG_CATCH cleans up.
+void job_steps(const JobSpec *job, JobResult *out)
+{
+	bool read_only = job->read_only || guc_read_only || job->kind == JobKind::Catalog;
+	bool commit = job->kind == JobKind::Sql && !read_only;
+	int max_rows = clamp_limit(job->max_rows, guc_max_rows);
+	int max_bytes = clamp_limit(job->max_bytes, guc_max_result_bytes);
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	int nest = NewGUCNestLevel();
+	Oid role = lookup_role(job->role);
+	int role_timeout_ms = apply_role_settings(role);
+	apply_claims(job, read_only);
+	set_claims_locked(true);
+	enter_identity(role);
+	set_utility_guard(true);
+	enable_timeout_after(STATEMENT_TIMEOUT, effective_timeout(job, role_timeout_ms));
+	PushActiveSnapshot(GetTransactionSnapshot());
+
+	int count = 0;
+	StatementClass *classes = nullptr;
+	if (job->kind != JobKind::Catalog)
+		classes = classify_or_refuse(job->sql, &count);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("SPI_connect failed")));
+	if (job->kind == JobKind::Sql)
+		run_statements(job, classes, count, read_only, max_rows, max_bytes, out);
+	else if (job->kind == JobKind::Catalog)
+		run_catalog(job, max_rows, max_bytes, out);
+	else
+		run_explain(job, classes, count, max_bytes, out);
+	SPI_finish();
+	PopActiveSnapshot();
+
+	// Deferred triggers fire now, still as the caller and with the caller's claims.
+	if (commit)
+		AfterTriggerFireDeferred();
+	leave_identity();
+	AtEOXact_GUC(false, nest);
+	if (commit)
+		CommitTransactionCommand();
+	else
+		AbortCurrentTransaction(); // read-only rests on never committing (step 9)
+	disable_timeout(STATEMENT_TIMEOUT, false);
+	out->ok = true;
+}
+
+// The error path of step 10: back to a clean, idle executor.
+void recover_from_error()
+{
+	HOLD_INTERRUPTS();
+	disable_timeout(STATEMENT_TIMEOUT, false);
+	QueryCancelPending = false;
+	leave_identity();
+	AbortCurrentTransaction(); // also reverts every setting the job made
+	RESUME_INTERRUPTS();
+}
+
+// Makes an error's position relative to the job's SQL instead of the text SPI ran.
+void fix_position(ErrorData *edata)
+{
+	if (edata->cursorpos <= 0 || st.refused)
+		return;
+	int pos = edata->cursorpos + st.position_offset;
+	edata->cursorpos = pos > 0 ? pos : 0;
+}
+
+} // namespace
+
+void run_job(const JobSpec *job, JobResult *out)
+{
+	if (result_ctx == nullptr)
+		result_ctx = AllocSetContextCreate(TopMemoryContext, "mcp_supa job result",
+										   ALLOCSET_DEFAULT_SIZES);
+	MemoryContextReset(result_ctx);
+	MemoryContext caller_ctx = CurrentMemoryContext;
+	memset(out, 0, sizeof(*out));
+	MemoryContextSwitchTo(result_ctx);
+	empty_rows(&out->rows);
+	MemoryContextSwitchTo(caller_ctx);
+	memset(&st, 0, sizeof(st));
+
+	// A cancel that arrived between jobs must not hit this caller.
+	QueryCancelPending = false;
+	debug_query_string = job->sql;
+	pgstat_report_activity(STATE_RUNNING, job->sql);
+
+	bool failed = false;
+	PG_TRY();
+	{
+		job_steps(job, out);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(result_ctx);
+		out->error = CopyErrorData();
+		FlushErrorState();
+		failed = true;
+	}
+	PG_END_TRY();
+
+	// Step 10, both paths: nothing of this caller may reach the next one. If cleaning up
+	// itself fails the executor cannot be trusted with another caller: it exits and the
+	// supervisor starts a fresh one.
+	PG_TRY();
+	{
+		if (failed)
+			recover_from_error();
+		LockReleaseSession(USER_LOCKMETHOD);
+		ResetSequenceCaches();
+		debug_query_string = nullptr;
+		pgstat_report_activity(STATE_IDLE, nullptr);
+		pgstat_report_stat(false);
+	}
+	PG_CATCH();
+	{
+		HOLD_INTERRUPTS();
+		EmitErrorReport();
+		proc_exit(1);
+	}
+	PG_END_TRY();
+	if (failed) {
+		fix_position(out->error);
+		out->ok = false;
+		out->refused = st.refused;
+	}
+	MemoryContextSwitchTo(caller_ctx);
+}
+
+} // namespace mcp_supa::pg

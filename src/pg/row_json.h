@@ -1,0 +1,30 @@
+// Turning an SPI result into JSON text (the value rules of docs/ipc.md), stopping at the row
+// and byte caps. PostgreSQL-style code: may ereport, holds no C++ object with a destructor.
+#pragma once
+
+#include "postgres_headers.h"
+
+extern "C" {
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+}
+
+namespace mcp_supa::pg {
+
+struct RowsJson {
+	StringInfoData columns; // [{"name": ..., "type": ...}, ...]
+	StringInfoData rows;    // [{"col": value, ...}, ...]
+	uint64 row_count;       // rows written to `rows`
+	bool truncated;         // more rows existed than the caps allowed
+};
+
+// Serializes the first `processed` tuples of tt into out (allocated in the current memory
+// context): at most max_rows rows, and rows stop before the one that would make the rows
+// array longer than max_bytes.
+void serialize_rows(SPITupleTable *tt, uint64 processed, int max_rows, int max_bytes,
+					RowsJson *out);
+
+// Sets out to an empty result (no columns, no rows).
+void empty_rows(RowsJson *out);
+
+} // namespace mcp_supa::pg
