@@ -11,6 +11,13 @@ OBJS = \
 	src/pg/supervisor.o \
 	src/pg/gateway_process.o \
 	src/pg/functions.o \
+	src/pg/executor.o \
+	src/pg/executor_pool.o \
+	src/pg/job_runner.o \
+	src/pg/classifier.o \
+	src/pg/claims_lock.o \
+	src/pg/utility_hook.o \
+	src/pg/row_json.o \
 	src/ipc/frame.o \
 	src/ipc/gateway_config.o
 

@@ -173,7 +173,7 @@ struct HttpConn {
 	Route route = Route::NotFound;
 	RequestHeaders headers;
 	std::string body;
-	bool body_too_large = false;
+	bool body_too_large = false; // more body than max_request_bytes (a lying Content-Length)
 	bool responded = false; // an early response is queued; the body is discarded
 	mcp::Principal principal;
 	// the response being written
@@ -464,7 +464,12 @@ int HttpServer::http_request(lws *wsi, HttpConn &c)
 		respond(wsi, c, 403, error_body(403, why));
 		return 0;
 	}
-	if (has_body && !c.headers.content_length.empty() &&
+	if (has_body && c.headers.content_length.empty()) {
+		// lws 4.1 does not decode chunked request bodies: ask for a length instead of hanging.
+		respond(wsi, c, 411, error_body(411, "Content-Length required (chunked bodies are not accepted)"));
+		return 0;
+	}
+	if (has_body &&
 		std::strtoull(c.headers.content_length.c_str(), nullptr, 10) > uint64_t(cfg.max_request_bytes)) {
 		respond(wsi, c, 413,
 				error_body(413, "request body exceeds mcp_supa.max_request_bytes (" +

@@ -415,7 +415,7 @@ void run_job(const JobSpec *job, JobResult *out)
 	debug_query_string = job->sql;
 	pgstat_report_activity(STATE_RUNNING, job->sql);
 
-	bool failed = false;
+	volatile bool failed = false;
 	PG_TRY();
 	{
 		job_steps(job, out);

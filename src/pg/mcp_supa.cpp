@@ -1,8 +1,10 @@
 // Library entry: the magic block, _PG_init (GUCs, the supervisor background worker).
 #include "postgres_headers.h"
 
+#include "claims_lock.h"
 #include "mcp_supa/pg/guc.h"
 #include "mcp_supa/pg/supervisor.h"
+#include "utility_hook.h"
 
 extern "C" {
 PG_MODULE_MAGIC;
@@ -38,5 +40,7 @@ void _PG_init(void)
 						errhint("Add mcp_supa to shared_preload_libraries in postgresql.conf and "
 								"restart the server.")));
 	mcp_supa::pg::define_gucs();
+	mcp_supa::pg::define_claim_settings();
+	mcp_supa::pg::install_utility_hook();
 	register_supervisor();
 }

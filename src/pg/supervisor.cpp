@@ -4,6 +4,7 @@
 
 #include <csignal>
 
+#include "executor_pool.h"
 #include "gateway_process.h"
 #include "guard.h"
 #include "mcp_supa/pg/guc.h"
@@ -81,10 +82,11 @@ void reload(GatewayProcess &gw)
 	gw.send_config(cfg);
 }
 
-// Waits for the latch, the gateway's log pipe, a timeout or postmaster death.
-void wait_for_events(GatewayProcess &gw)
+// Waits for the latch, the gateway's log pipe, a timeout (at most max_ms) or postmaster death.
+void wait_for_events(GatewayProcess &gw, long max_ms)
 {
 	long timeout = gw.running() ? 1000 : std::max(1L, std::min(1000L, gw.ms_until_start()));
+	timeout = std::max(1L, std::min(timeout, max_ms));
 	int events = WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH;
 	int rc;
 	if (gw.log_fd() >= 0)
@@ -108,8 +110,10 @@ void supervise()
 		gw.reap();
 		if (!gw.running() && gw.ms_until_start() == 0)
 			gw.start(current_config());
-		wait_for_events(gw);
+		long pool_ms = executor_pool_maintain();
+		wait_for_events(gw, pool_ms);
 	}
+	executor_pool_stop();
 	gw.stop(kStopTimeoutMs);
 }
 

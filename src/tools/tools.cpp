@@ -336,6 +336,9 @@ Json shape_result(const std::string &name, const Json &args, const Json &result,
 		return data_result(what, structured, text, tag);
 	}
 	Json value = catalog_value(result);
+	if (value.is_null() && result.value("truncated", false))
+		return tool_error("the result of " + name + " is larger than mcp_supa.max_result_bytes; "
+						  "ask for fewer schemas or leave verbose off");
 	if (name == "list_tables") {
 		if (value.is_null())
 			value = Json::array();
