@@ -1,0 +1,309 @@
+// The MCP method layer with a fake executor pool: lifecycle, errors, tools, cancellation.
+#include <catch2/catch.hpp>
+
+#include "mcp_supa/authenticator.h"
+#include "mcp_supa/dispatcher.h"
+#include "mcp_supa/jsonrpc.h"
+#include "mcp_supa/mcp_server.h"
+#include "mcp_supa/router.h"
+#include "mcp_supa/session.h"
+#include "mcp_supa/tools.h"
+
+using namespace mcp_supa;
+using mcp::Json;
+
+namespace {
+
+// Records jobs instead of running them; the test answers them.
+struct FakeSink : mcp::JobSink {
+	std::vector<std::pair<Json, std::function<void(const Json &)>>> jobs;
+	std::vector<uint64_t> cancelled;
+	uint64_t submit(Json job, std::function<void(const Json &)> done) override
+	{
+		jobs.emplace_back(std::move(job), std::move(done));
+		return jobs.size();
+	}
+	void cancel(uint64_t h) override { cancelled.push_back(h); }
+};
+
+struct Harness {
+	GatewayConfig cfg;
+	FakeSink sink;
+	mcp::McpServer server{cfg, sink};
+	mcp::Session session;
+	mcp::CallContext ctx;
+	std::vector<Json> replies;
+
+	Harness()
+	{
+		cfg.version = "9.8.7";
+		session.id = "s1";
+		ctx.principal.role = "authenticated";
+		ctx.principal.subject = "u1";
+		ctx.principal.claims = {{"role", "authenticated"}, {"sub", "u1"}};
+	}
+	void send(const Json &msg)
+	{
+		server.handle(msg, session, ctx, [this](Json r) { replies.push_back(std::move(r)); });
+	}
+	void init(const char *version = "2025-11-25")
+	{
+		send({{"jsonrpc", "2.0"}, {"id", 0}, {"method", "initialize"},
+			  {"params", {{"protocolVersion", version}, {"capabilities", Json::object()}}}});
+	}
+};
+
+} // namespace
+
+TEST_CASE("JSON-RPC messages are classified and validated", "[jsonrpc]")
+{
+	using mcp::MessageKind;
+	CHECK(mcp::classify_message(Json::parse(R"({"jsonrpc":"2.0","id":1,"method":"ping"})")).kind ==
+		  MessageKind::Request);
+	CHECK(mcp::classify_message(Json::parse(R"({"jsonrpc":"2.0","method":"x"})")).kind ==
+		  MessageKind::Notification);
+	CHECK(mcp::classify_message(Json::parse(R"({"jsonrpc":"2.0","id":"a","result":{}})")).kind ==
+		  MessageKind::Response);
+	for (const char *bad : {R"([])", R"({"id":1,"method":"ping"})", R"({"jsonrpc":"2.0","id":1.5,"method":"p"})",
+							R"({"jsonrpc":"2.0","id":null,"method":"p"})", R"({"jsonrpc":"2.0","id":1,"method":""})",
+							R"({"jsonrpc":"2.0","id":1,"method":"p","params":[1]})",
+							R"({"jsonrpc":"2.0","id":1,"result":{},"error":{}})", R"({"jsonrpc":"2.0"})"})
+		CHECK(mcp::classify_message(Json::parse(bad)).kind == MessageKind::Invalid);
+	Json e = mcp::make_error(7, -32601, "nope");
+	CHECK(e["error"]["code"] == -32601);
+	CHECK(e["id"] == 7);
+}
+
+TEST_CASE("initialize negotiates the protocol version", "[mcp]")
+{
+	Harness h;
+	h.init("2025-03-26");
+	REQUIRE(h.replies.size() == 1);
+	CHECK(h.replies[0]["result"]["protocolVersion"] == "2025-03-26");
+	CHECK(h.replies[0]["result"]["serverInfo"]["version"] == "9.8.7");
+	CHECK(h.replies[0]["result"]["capabilities"].contains("tools"));
+	Harness h2;
+	h2.init("2099-01-01");
+	CHECK(h2.replies[0]["result"]["protocolVersion"] == "2025-11-25");
+	Harness h3;
+	h3.send({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "initialize"}, {"params", Json::object()}});
+	CHECK(h3.replies[0]["error"]["code"] == -32602);
+}
+
+TEST_CASE("requests before initialize are refused, ping is not", "[mcp]")
+{
+	Harness h;
+	h.send({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}});
+	h.send({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/list"}});
+	REQUIRE(h.replies.size() == 2);
+	CHECK(h.replies[0]["result"] == Json::object());
+	CHECK(h.replies[1]["error"]["code"] == -32600);
+}
+
+TEST_CASE("tools/list lists every tool with schemas and annotations", "[mcp][tools]")
+{
+	Harness h;
+	h.init();
+	h.send({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/list"}});
+	const Json &tools = h.replies.back()["result"]["tools"];
+	REQUIRE(tools.size() == 5);
+	for (const auto &t : tools) {
+		CHECK(t["inputSchema"]["type"] == "object");
+		CHECK(t.contains("outputSchema"));
+		CHECK(t["annotations"].contains("readOnlyHint"));
+	}
+	CHECK_FALSE(h.replies.back()["result"].contains("nextCursor"));
+	h.send({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/list"}, {"params", {{"cursor", "99"}}}});
+	CHECK(h.replies.back()["error"]["code"] == -32602);
+}
+
+TEST_CASE("tools/call builds a job carrying the caller and answers with its result", "[mcp][tools]")
+{
+	Harness h;
+	h.init();
+	h.send({{"jsonrpc", "2.0"}, {"id", 5}, {"method", "tools/call"},
+			{"params", {{"name", "execute_sql"}, {"arguments", {{"query", "select 1"}}}}}});
+	REQUIRE(h.sink.jobs.size() == 1);
+	const Json &job = h.sink.jobs[0].first;
+	CHECK(job["kind"] == "sql");
+	CHECK(job["sql"] == "select 1");
+	CHECK(job["role"] == "authenticated");
+	CHECK(job["claims"]["sub"] == "u1");
+	CHECK(job["max_rows"] == h.cfg.max_rows);
+	CHECK(h.server.in_flight() == 1);
+	h.sink.jobs[0].second({{"ok", true},
+						   {"command", "SELECT"},
+						   {"rows", Json::array({{{"x", 1}}})},
+						   {"row_count", 1},
+						   {"truncated", false},
+						   {"columns", Json::array({{{"name", "x"}, {"type", "integer"}}})}});
+	const Json &r = h.replies.back();
+	CHECK(r["id"] == 5);
+	CHECK(r["result"]["isError"] == false);
+	CHECK(r["result"]["structuredContent"]["rows"][0]["x"] == 1);
+	CHECK_THAT(r["result"]["content"][0]["text"].get<std::string>(), Catch::Contains("<untrusted-data-"));
+	CHECK(h.server.in_flight() == 0);
+}
+
+TEST_CASE("SQL errors become tool errors with every field", "[tools]")
+{
+	Json r = tools::shape_result("execute_sql", Json::object(),
+								 {{"ok", false},
+								  {"error",
+								   {{"sqlstate", "42601"},
+									{"message", "syntax error at or near \"fromm\""},
+									{"hint", "check it"},
+									{"position", 10}}}},
+								 "t");
+	CHECK(r["isError"] == true);
+	std::string text = r["content"][0]["text"];
+	CHECK_THAT(text, Catch::Contains("42601") && Catch::Contains("HINT: check it") &&
+						 Catch::Contains("POSITION: 10"));
+	CHECK(r["structuredContent"]["error"]["sqlstate"] == "42601");
+}
+
+TEST_CASE("tool arguments are validated before any job", "[tools]")
+{
+	tools::CallLimits limits;
+	limits.max_query_bytes = 100;
+	std::string err;
+	CHECK_FALSE(tools::build_job("execute_sql", Json::object(), limits, err));
+	CHECK_FALSE(tools::build_job("execute_sql", {{"query", 5}}, limits, err));
+	CHECK_FALSE(tools::build_job("execute_sql", {{"query", ""}}, limits, err));
+	CHECK_FALSE(tools::build_job("execute_sql", {{"query", std::string(101, 'x')}}, limits, err));
+	CHECK_FALSE(tools::build_job("execute_sql", {{"query", "select 1"}, {"extra", 1}}, limits, err));
+	CHECK_THAT(err, Catch::Contains("extra"));
+	CHECK_FALSE(tools::build_job("list_tables", {{"schemas", "public"}}, limits, err));
+	CHECK_FALSE(tools::build_job("list_tables", {{"schemas", Json::array({1})}}, limits, err));
+	CHECK_FALSE(tools::build_job("describe_table", {{"schema", "public"}}, limits, err));
+	CHECK_FALSE(tools::build_job("explain_query", {{"query", "x"}, {"analyze", "yes"}}, limits, err));
+	auto lt = tools::build_job("list_tables", {{"schemas", {"a'b", "c"}}, {"verbose", true}}, limits, err);
+	REQUIRE(lt);
+	// Identifiers travel as parameters, never inside the SQL text.
+	CHECK((*lt)["params"][0] == R"(["a'b","c"])");
+	CHECK((*lt)["params"][1] == "true");
+	CHECK((*lt)["sql"].get<std::string>().find("a'b") == std::string::npos);
+	CHECK((*lt)["read_only"] == true);
+	limits.read_only = true;
+	CHECK((*tools::build_job("execute_sql", {{"query", "select 1"}}, limits, err))["read_only"] == true);
+}
+
+TEST_CASE("invalid arguments answer isError, unknown tools -32602", "[mcp][tools]")
+{
+	Harness h;
+	h.init();
+	h.send({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/call"},
+			{"params", {{"name", "execute_sql"}, {"arguments", {{"query", 1}}}}}});
+	CHECK(h.replies.back()["result"]["isError"] == true);
+	h.send({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/call"}, {"params", {{"name", "drop_db"}}}});
+	CHECK(h.replies.back()["error"]["code"] == -32602);
+	CHECK(h.sink.jobs.empty());
+}
+
+TEST_CASE("notifications/cancelled and a closed session cancel running calls", "[mcp]")
+{
+	Harness h;
+	h.init();
+	for (int id : {10, 11})
+		h.send({{"jsonrpc", "2.0"}, {"id", id}, {"method", "tools/call"},
+				{"params", {{"name", "execute_sql"}, {"arguments", {{"query", "select pg_sleep(9)"}}}}}});
+	h.send({{"jsonrpc", "2.0"}, {"method", "notifications/cancelled"}, {"params", {{"requestId", 10}}}});
+	REQUIRE(h.sink.cancelled == std::vector<uint64_t>{1});
+	h.server.cancel_session("s1");
+	CHECK(h.sink.cancelled.size() == 3); // 1 again (still running) and 2
+}
+
+TEST_CASE("the dispatcher queues, bounds, assigns and fails jobs", "[dispatcher]")
+{
+	std::vector<std::pair<int, std::string>> sent;
+	std::vector<pid_t> signalled;
+	ipc::Dispatcher d(
+		1, [&](int e, const std::string &p) { sent.emplace_back(e, p); return true; },
+		[&](pid_t pid) { signalled.push_back(pid); });
+	std::vector<Json> results;
+	auto done = [&](const Json &r) { results.push_back(r); };
+	uint64_t a = d.submit({{"sql", "a"}}, done); // queued: no executor yet
+	uint64_t b = d.submit({{"sql", "b"}}, done); // queue full -> busy
+	REQUIRE(results.size() == 1);
+	CHECK(results[0]["error"]["sqlstate"] == "53300");
+	(void)b;
+	int e1 = d.add_executor(111);
+	REQUIRE(sent.size() == 1);
+	CHECK(Json::parse(sent[0].second)["id"] == std::to_string(a));
+	CHECK(d.idle_executors() == 0);
+	d.cancel(a);
+	CHECK(signalled == std::vector<pid_t>{111});
+	d.on_result(e1, {{"ok", true}, {"tag", "A"}});
+	CHECK(results.back()["tag"] == "A");
+	CHECK(d.idle_executors() == 1);
+	d.submit({{"sql", "c"}}, done);
+	d.remove_executor(e1); // dies while running c
+	CHECK(results.back()["error"]["sqlstate"] == "57P01");
+	uint64_t q = d.submit({{"sql", "d"}}, done); // queued again, no executor
+	d.cancel(q);
+	CHECK(results.back()["error"]["sqlstate"] == "57014");
+	CHECK(d.queued() == 0);
+}
+
+TEST_CASE("sessions are random, bounded and bound to expiry", "[session]")
+{
+	mcp::SessionTable t(2, 1000);
+	auto *a = t.create("http", "k", 0);
+	auto *b = t.create("http", "k", 0);
+	REQUIRE(a);
+	REQUIRE(b);
+	CHECK(a->id != b->id);
+	CHECK(a->id.size() == 32);
+	CHECK(t.create("http", "k", 10) == nullptr); // full
+	CHECK(t.find(a->id, 500) != nullptr);
+	CHECK(t.find(b->id, 1200) == nullptr); // idle too long
+	CHECK(t.create("http", "k", 1300) != nullptr);
+}
+
+TEST_CASE("Accept, Origin and Host checks", "[router]")
+{
+	using namespace mcp_supa::net;
+	CHECK(accepts("application/json, text/event-stream", "text/event-stream"));
+	CHECK(accepts("*/*", "application/json"));
+	CHECK(accepts("text/*;q=0.5", "text/event-stream"));
+	CHECK_FALSE(accepts("text/html", "application/json"));
+	CHECK_FALSE(accepts("", "application/json"));
+	CHECK(origin_allowed("http://localhost:3000", {}));
+	CHECK(origin_allowed("https://127.0.0.1", {}));
+	CHECK_FALSE(origin_allowed("https://evil.example", {}));
+	CHECK_FALSE(origin_allowed("null", {}));
+	CHECK_FALSE(origin_allowed("http://localhost.evil.example", {}));
+	CHECK(origin_allowed("https://app.example", {"https://app.example"}));
+	CHECK(origin_allowed("https://x.example", {"*"}));
+	CHECK(loopback_host("127.0.0.1:8432"));
+	CHECK(loopback_host("[::1]:8432"));
+	CHECK(loopback_host("localhost"));
+	CHECK_FALSE(loopback_host("attacker.example:8432"));
+	CHECK_FALSE(loopback_host("127.0.0.1.evil.example"));
+}
+
+TEST_CASE("the authenticator maps tokens to principals", "[auth]")
+{
+	GatewayConfig cfg;
+	cfg.jwt_secret = std::string(40, 'q');
+	auth::Authenticator a(cfg);
+	int64_t now = 1800000000;
+	auto ok = a.authenticate(auth::sign_hs256({{"role", "authenticated"}, {"sub", "u"}, {"exp", now + 60}},
+											   cfg.jwt_secret),
+							 now);
+	REQUIRE(ok.ok);
+	CHECK(ok.principal.role == "authenticated");
+	CHECK(ok.principal.subject == "u");
+	CHECK_FALSE(a.authenticate("", now).ok);
+	CHECK_FALSE(a.authenticate(auth::sign_hs256({{"role", "postgres"}}, cfg.jwt_secret), now).ok);
+	CHECK_FALSE(a.authenticate(auth::sign_hs256({{"sub", "u"}}, cfg.jwt_secret), now).ok);
+	CHECK_FALSE(a.authenticate(auth::sign_hs256({{"role", "anon"}}, std::string(40, 'x')), now).ok);
+	cfg.allow_anonymous = true;
+	a.configure(cfg);
+	auto anon = a.authenticate("", now);
+	REQUIRE(anon.ok);
+	CHECK(anon.principal.role == "anon");
+	CHECK(auth::pick_token("Bearer abc", "def") == "abc");
+	CHECK(auth::pick_token("bearer  abc ", "") == "abc");
+	CHECK(auth::pick_token("", " def") == "def");
+}
