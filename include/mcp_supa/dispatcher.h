@@ -31,7 +31,7 @@ public:
 
 	// Submits a job; done runs exactly once, with the executor's result or an error result.
 	// Returns the job id (never 0).
-	uint64_t submit(Json job, Done done);
+	uint64_t submit(Json job, Done done, int64_t now_ms = 0);
 	// Cancels a job: dropped if still queued, interrupted if running.
 	void cancel(uint64_t job_id);
 
@@ -47,6 +47,9 @@ public:
 	std::size_t queued() const { return queue_.size(); }
 	std::size_t running() const;
 
+	// Fails queued jobs that waited longer than max_wait_ms for an executor.
+	std::size_t expire_queued(int64_t now_ms, int64_t max_wait_ms);
+
 	// The error result a job gets when it never reaches SQL (busy, executor died, cancelled).
 	static Json error_result(const std::string &sqlstate, const std::string &message);
 
@@ -55,6 +58,7 @@ private:
 		uint64_t id;
 		Json body;
 		Done done;
+		int64_t queued_ms;
 	};
 	struct Executor {
 		pid_t pid;

@@ -2,6 +2,7 @@
 // authenticator, sessions, the MCP method layer and the executor dispatcher.
 #pragma once
 
+#include <chrono>
 #include <memory>
 
 #include "mcp_supa/authenticator.h"
@@ -18,9 +19,16 @@ public:
 	explicit DispatcherSink(ipc::Dispatcher &d) : d_(d) {}
 	uint64_t submit(nlohmann::json job, std::function<void(const nlohmann::json &)> done) override
 	{
-		return d_.submit(std::move(job), std::move(done));
+		return d_.submit(std::move(job), std::move(done), now_ms());
 	}
 	void cancel(uint64_t handle) override { d_.cancel(handle); }
+
+	static int64_t now_ms()
+	{
+		return std::chrono::duration_cast<std::chrono::milliseconds>(
+				   std::chrono::steady_clock::now().time_since_epoch())
+			.count();
+	}
 
 private:
 	ipc::Dispatcher &d_;

@@ -67,6 +67,12 @@ private:
 	std::map<uint64_t, lws *> http_by_serial_;
 	std::map<int, lws *> exec_by_id_;
 	int executor_listen_fd_ = -1;
+	struct Housekeeping;
+	std::unique_ptr<Housekeeping> housekeeping_;
+
+	// Runs every second: expires idle sessions and jobs that waited too long for an executor.
+	void housekeep();
+	void schedule_housekeeping();
 
 	bool open_executor_socket();
 	// HTTP

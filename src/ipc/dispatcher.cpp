@@ -11,7 +11,7 @@ Json Dispatcher::error_result(const std::string &sqlstate, const std::string &me
 				{"error", {{"sqlstate", sqlstate}, {"message", message}}}};
 }
 
-uint64_t Dispatcher::submit(Json job, Done done)
+uint64_t Dispatcher::submit(Json job, Done done, int64_t now_ms)
 {
 	uint64_t id = next_job_++;
 	job["type"] = "job";
@@ -20,7 +20,7 @@ uint64_t Dispatcher::submit(Json job, Done done)
 		done(error_result("53300", "server busy: all executors are busy and the queue is full"));
 		return id;
 	}
-	queue_.push_back(Job{id, std::move(job), std::move(done)});
+	queue_.push_back(Job{id, std::move(job), std::move(done), now_ms});
 	pump();
 	return id;
 }
@@ -110,6 +110,18 @@ void Dispatcher::on_result(int executor, const Json &result)
 		done(result);
 	}
 	pump();
+}
+
+std::size_t Dispatcher::expire_queued(int64_t now_ms, int64_t max_wait_ms)
+{
+	std::size_t n = 0;
+	while (!queue_.empty() && now_ms - queue_.front().queued_ms > max_wait_ms) {
+		Done done = std::move(queue_.front().done);
+		queue_.pop_front();
+		done(error_result("53300", "server busy: no executor became free in time"));
+		n++;
+	}
+	return n;
 }
 
 std::size_t Dispatcher::idle_executors() const

@@ -193,6 +193,35 @@ struct HttpConn {
 	std::vector<json> replies;
 };
 
+// The lws timer that drives housekeeping; its first member must be the sul.
+struct HttpServer::Housekeeping {
+	lws_sorted_usec_list_t sul;
+	HttpServer *server;
+};
+
+void HttpServer::schedule_housekeeping()
+{
+	lws_sul_schedule(ctx_, 0, &housekeeping_->sul,
+					 [](lws_sorted_usec_list_t *sul) {
+						 auto *hk = reinterpret_cast<Housekeeping *>(sul);
+						 try {
+							 hk->server->housekeep();
+						 } catch (const std::exception &e) {
+							 log(LogLevel::Warning, "housekeeping failed: %s", e.what());
+						 }
+						 hk->server->schedule_housekeeping();
+					 },
+					 LWS_US_PER_SEC);
+}
+
+void HttpServer::housekeep()
+{
+	int64_t now = DispatcherSink::now_ms();
+	core_->sessions.expire(now);
+	// A call may wait for an executor as long as it may run.
+	core_->dispatcher.expire_queued(now, core_->cfg.statement_timeout_ms);
+}
+
 HttpServer::HttpServer(GatewayConfig cfg) : started_(std::chrono::steady_clock::now())
 {
 	core_ = std::make_unique<GatewayCore>(
@@ -205,6 +234,8 @@ HttpServer::HttpServer(GatewayConfig cfg) : started_(std::chrono::steady_clock::
 
 HttpServer::~HttpServer()
 {
+	if (ctx_ && housekeeping_)
+		lws_sul_cancel(&housekeeping_->sul);
 	if (ctx_)
 		lws_context_destroy(ctx_);
 	if (executor_listen_fd_ >= 0)
@@ -260,7 +291,13 @@ bool HttpServer::start()
 			first_vhost_ = vh;
 		log(LogLevel::Log, "listening on %s port %d", address.c_str(), cfg.port);
 	}
-	return open_executor_socket();
+	if (!open_executor_socket())
+		return false;
+	housekeeping_ = std::make_unique<Housekeeping>();
+	memset(&housekeeping_->sul, 0, sizeof(housekeeping_->sul));
+	housekeeping_->server = this;
+	schedule_housekeeping();
+	return true;
 }
 
 bool HttpServer::adopt_config_pipe(int fd, FrameHandler on_frame)
