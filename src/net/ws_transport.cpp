@@ -70,6 +70,14 @@ int HttpServer::ws_filter(lws *wsi, void *user)
 	std::string token = auth::pick_token(h.authorization, h.apikey);
 	if (token.empty())
 		token = token_from_subprotocols(h.subprotocols);
+	if (token.empty()) {
+		// Browsers cannot set headers, and lws 4.1 refuses subprotocol lists over 127 bytes
+		// (too short for most JWTs): ?access_token=<token> is the fallback.
+		char buf[8192];
+		const char *v = lws_get_urlarg_by_name(wsi, "access_token=", buf, sizeof(buf));
+		if (v)
+			token = v;
+	}
 	auto auth = core_->authenticator.authenticate(token, int64_t(time(nullptr)));
 	if (!auth.ok) {
 		log(LogLevel::Debug, "refused WebSocket upgrade: %s", auth.error.c_str());

@@ -337,13 +337,34 @@ int statement_start(const char *sql, const StatementClass &sc)
 
 } // namespace mcp_supa::pg
 
+namespace {
+
+// Points a syntax error into the classified text rather than into the calling query.
+void classify_error_callback(void *arg)
+{
+	int pos = geterrposition();
+	if (pos > 0) {
+		errposition(0);
+		internalerrposition(pos);
+		internalerrquery(static_cast<const char *>(arg));
+	}
+}
+
+} // namespace
+
 // mcp_supa.classify(sql): one row per statement, exactly what an MCP call would decide.
 Datum mcp_supa_classify(PG_FUNCTION_ARGS)
 {
 	using namespace mcp_supa::pg;
 	const char *sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	int count = 0;
+	ErrorContextCallback callback;
+	callback.callback = classify_error_callback;
+	callback.arg = const_cast<char *>(sql);
+	callback.previous = error_context_stack;
+	error_context_stack = &callback;
 	StatementClass *classes = classify_sql(sql, &count);
+	error_context_stack = callback.previous;
 	if (count == 0)
 		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR), errmsg("the SQL text contains no statements")));
 	InitMaterializedSRF(fcinfo, 0);

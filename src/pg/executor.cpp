@@ -115,11 +115,16 @@ void warn_claim_entries(ArrayType *config, Oid db, Oid role)
 		ParseLongOption(entry, &name, &value);
 		const char *role_name = OidIsValid(role) ? GetUserNameFromId(role, true) : nullptr;
 		const char *db_name = OidIsValid(db) ? get_database_name(db) : nullptr;
+		// Defaults the executors' own session inherits are what RESET falls back to.
+		bool ours = (!OidIsValid(role) || role == GetSessionUserId()) &&
+					(!OidIsValid(db) || db == MyDatabaseId);
 		ereport(WARNING,
 				(errmsg("mcp_supa: \"%s\" has a stored default (role %s, database %s)", name,
 						role_name ? role_name : "(all)", db_name ? db_name : "(all)"),
-				 errdetail("RESET or set_config(name, NULL) inside an MCP call falls back to this "
-						   "value instead of the caller's claims."),
+				 ours ? errdetail("RESET or set_config(name, NULL) inside an MCP call falls back to "
+								  "this value instead of the caller's claims.")
+					  : errdetail("MCP calls never apply it, but other clients logging in as that "
+								  "role receive it as their JWT claims."),
 				 errhint("Remove it with ALTER ROLE ... RESET or ALTER DATABASE ... RESET.")));
 	}
 }
@@ -368,16 +373,16 @@ std::string result_message(const json &id, const JobResult &res, double duration
 	return out;
 }
 
-// A result for a message that could not be run at all.
-std::string protocol_error(const json &id, const std::string &why)
+// A failed result that no PostgreSQL error produced (bad message, oversized result).
+std::string error_message(const json &id, const char *sqlstate, const std::string &message)
 {
 	json r = {{"type", "result"},
 			  {"id", id},
 			  {"ok", false},
 			  {"refused", false},
 			  {"error",
-			   {{"sqlstate", "08P01"},
-				{"message", "invalid job: " + why},
+			   {{"sqlstate", sqlstate},
+				{"message", message},
 				{"detail", nullptr},
 				{"hint", nullptr},
 				{"position", nullptr},
@@ -397,7 +402,7 @@ std::string handle_message(const std::string &payload)
 		job = parse_job(j);
 	} catch (const std::exception &e) {
 		ereport(LOG, (errmsg("mcp_supa executor: %s", e.what())));
-		return protocol_error(id, e.what());
+		return error_message(id, "08P01", std::string("invalid job: ") + e.what());
 	}
 	std::vector<const char *> params;
 	for (std::size_t i = 0; i < job.params.size(); i++)
@@ -412,7 +417,13 @@ std::string handle_message(const std::string &payload)
 	run_job(&spec, &res);
 	in_job = 0;
 	double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-	return result_message(job.id, res, double(int64_t(ms * 1000)) / 1000);
+	std::string out = result_message(job.id, res, double(int64_t(ms * 1000)) / 1000);
+	// mcp_supa.max_result_bytes may exceed what one frame can carry.
+	if (out.size() > ipc::kDefaultMaxFrameBytes)
+		return error_message(job.id, "54000",
+							 "the result is too large for one frame; lower max_bytes or "
+							 "mcp_supa.max_result_bytes");
+	return out;
 }
 
 // --- the loop ------------------------------------------------------------------------------

@@ -13,7 +13,9 @@ namespace mcp_supa::pg {
 namespace {
 
 constexpr int kMaxExecutors = 64; // the upper bound of mcp_supa.workers
-constexpr int kHealthyRunMs = 10000;
+// An executor that fails starts (wrong database or role) dies within milliseconds; one that
+// ran this long was healthy, so its exit starts a new streak: logged, quick restart.
+constexpr int kHealthyRunMs = 2000;
 constexpr int kFirstRestartMs = 100;
 constexpr int kMinBackoffMs = 250;
 constexpr int kMaxBackoffMs = 8000;

@@ -25,9 +25,10 @@ struct PgError : std::runtime_error {
 template <typename F> void pg_guard(F &&f)
 {
 	MemoryContext ctx = CurrentMemoryContext;
-	int code = 0;
+	// volatile: these change between sigsetjmp and a longjmp back (-Wclobbered).
+	volatile int code = 0;
 	char msg[1024] = {0};
-	bool failed = false;
+	volatile bool failed = false;
 	PG_TRY();
 	{
 		f();

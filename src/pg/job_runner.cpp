@@ -53,7 +53,8 @@ struct JobState {
 	Oid saved_uid;
 	int saved_ctx;
 	bool refused;
-	int position_offset; // characters between the job's SQL and the text SPI ran
+	int position_offset;      // characters between the job's SQL and the text SPI ran
+	const char *current_text; // the text SPI runs now (transaction memory)
 };
 JobState st;
 
@@ -262,6 +263,7 @@ void run_statements(const JobSpec *job, StatementClass *classes, int count, bool
 		const StatementClass &sc = classes[i];
 		bool last = i == count - 1;
 		char *text = pnstrdup(job->sql + sc.location, sc.length);
+		st.current_text = text;
 		st.position_offset = chars_before(job->sql, sc.location);
 		// Only a plain query may stop early: DML with RETURNING would stop writing rows.
 		long tcount = last && sc.row_limited ? long(max_rows) + 1 : 0;
@@ -271,7 +273,6 @@ void run_statements(const JobSpec *job, StatementClass *classes, int count, bool
 			collect_rows(max_rows, max_bytes, out);
 		else
 			SPI_freetuptable(SPI_tuptable);
-		pfree(text);
 	}
 	out->statements = count;
 	out->command = classes[count - 1].tag;
@@ -291,6 +292,7 @@ void run_catalog(const JobSpec *job, int max_rows, int max_bytes, JobResult *out
 			values[i] = CStringGetTextDatum(job->params[i]);
 	}
 	st.position_offset = 0;
+	st.current_text = job->sql;
 	int ret = SPI_execute_with_args(job->sql, n, types, values, nulls, true, long(max_rows) + 1);
 	check_spi(ret);
 	collect_rows(max_rows, max_bytes, out);
@@ -320,6 +322,7 @@ void run_explain(const JobSpec *job, StatementClass *classes, int count, int max
 	const char *prefix = job->analyze ? "EXPLAIN (FORMAT JSON, ANALYZE) " : "EXPLAIN (FORMAT JSON) ";
 	char *text = psprintf("%s%.*s", prefix, classes[0].length, job->sql + classes[0].location);
 	st.position_offset = chars_before(job->sql, classes[0].location) - int(strlen(prefix));
+	st.current_text = text;
 	int ret = SPI_execute(text, false, 0);
 	check_spi(ret);
 	collect_rows(1, max_bytes, out);
@@ -386,6 +389,36 @@ void recover_from_error()
 	RESUME_INTERRUPTS();
 }
 
+// SPI reports a statement's own parse errors as an "internal" position in its text, and
+// other errors with a "SQL statement" context line naming it. The caller wrote that text:
+// report a plain position instead, and drop the redundant context line. Runs before the
+// abort, while st.current_text is still valid.
+void own_statement_position(ErrorData *edata)
+{
+	const char *text = st.current_text;
+	if (text == nullptr)
+		return;
+	if (edata->cursorpos == 0 && edata->internalpos > 0 && edata->internalquery &&
+		strcmp(edata->internalquery, text) == 0) {
+		edata->cursorpos = edata->internalpos;
+		edata->internalpos = 0;
+		edata->internalquery = nullptr;
+	}
+	if (edata->context == nullptr)
+		return;
+	char *line = psprintf("SQL statement \"%s\"", text);
+	std::size_t len = strlen(edata->context), n = strlen(line);
+	if (len >= n && strcmp(edata->context + len - n, line) == 0) {
+		std::size_t keep = len - n;
+		while (keep > 0 && edata->context[keep - 1] == '\n')
+			keep--;
+		edata->context[keep] = '\0';
+		if (keep == 0)
+			edata->context = nullptr;
+	}
+	pfree(line);
+}
+
 // Makes an error's position relative to the job's SQL instead of the text SPI ran.
 void fix_position(ErrorData *edata)
 {
@@ -425,6 +458,7 @@ void run_job(const JobSpec *job, JobResult *out)
 		MemoryContextSwitchTo(result_ctx);
 		out->error = CopyErrorData();
 		FlushErrorState();
+		own_statement_position(out->error);
 		failed = true;
 	}
 	PG_END_TRY();

@@ -115,7 +115,9 @@ Json build_definitions()
 		   {"required", {"query"}},
 		   {"additionalProperties", false}}},
 		 {"outputSchema",
-		  {{"type", "object"}, {"properties", {{"plan", {}}}}, {"required", {"plan"}}}},
+		  {{"type", "object"},
+		   {"properties", {{"plan", {{"description", "EXPLAIN (FORMAT JSON) output"}}}}},
+		   {"required", {"plan"}}}},
 		 {"annotations", annotations(true, false)}});
 	return defs;
 }
@@ -273,8 +275,9 @@ std::optional<Json> build_job(const std::string &name, const Json &args, const C
 			!required_string(args, "query", max_query, query, error) ||
 			!optional_bool(args, "analyze", analyze, error))
 			return std::nullopt;
+		// An explain job is always rolled back, so ANALYZE of a write may run (and leaves nothing).
 		return Json{{"tool", name}, {"kind", "explain"}, {"sql", query}, {"analyze", analyze},
-					{"read_only", true}};
+					{"read_only", limits.read_only}};
 	}
 	if (name == "list_tables") {
 		bool verbose = false;

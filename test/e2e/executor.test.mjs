@@ -65,10 +65,18 @@ class ExecutorConn {
     }
   }
 
-  // Sends one job and waits for its result.
-  run(job) {
+  // Sends one job and waits for its result ({closed: true} if the executor went away).
+  run(job, timeoutMs = 60000) {
+    if (this.closed) return Promise.resolve({ closed: true });
     return new Promise((resolve) => {
-      this.waiters.set(job.id, resolve);
+      const timer = setTimeout(() => {
+        this.waiters.delete(job.id);
+        resolve({ timedOut: true });
+      }, timeoutMs);
+      this.waiters.set(job.id, (msg) => {
+        clearTimeout(timer);
+        resolve(msg);
+      });
       this.sock.write(encodeFrame(job));
     });
   }
@@ -154,7 +162,7 @@ let ex; // the executors, by worker index
 // Runs a job on executor i (0 by default) and returns the result message.
 async function run(who, sql, extra = {}, i = 0) {
   const r = await ex[i].run(job(who, sql, extra));
-  assert.ok(!r.closed, `executor ${i} closed the connection`);
+  assert.ok(!r.closed && !r.timedOut, `executor ${i}: no result (${JSON.stringify(r)})`);
   return r;
 }
 
@@ -510,6 +518,9 @@ test('SIGINT cancels the running job quickly and the executor is reused', async 
 });
 
 test('a terminated executor is replaced and reconnects, without crash recovery', async () => {
+  // A stored request.jwt.* default is never applied to a call, and a new executor warns.
+  await cluster.query(`ALTER ROLE anon SET request.jwt.claim.sub = '${BOB}'`);
+  assert.equal(ok(await run('anon', 'SELECT auth.uid() AS uid')).rows[0].uid, null);
   const old = ex[0].pid;
   const { rows } = await cluster.query('SELECT pg_terminate_backend($1) AS done', [old]);
   assert.equal(rows[0].done, true);
@@ -524,6 +535,8 @@ test('a terminated executor is replaced and reconnects, without crash recovery',
   const log = cluster.log();
   assert.doesNotMatch(log, /terminating any other active server processes/);
   assert.match(log, new RegExp(`executor 0 \\(PID ${old}\\) exited`));
+  assert.match(log, /WARNING: {2}mcp_supa: "request\.jwt\.claim\.sub" has a stored default \(role anon, database \(all\)\)/);
+  await cluster.query('ALTER ROLE anon RESET request.jwt.claim.sub');
 });
 
 test('a reload grows and shrinks the pool', async () => {

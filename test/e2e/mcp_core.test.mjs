@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { sleep, startCluster, waitFor } from './lib/cluster.mjs';
-import { ALICE, BOB, connectHttp, connectWs, sql, tokens } from './lib/mcp.mjs';
+import { ALICE, BOB, connectHttp, connectWs, makeJwt, sql, tokens } from './lib/mcp.mjs';
 
 let cluster;
 let url;
@@ -264,10 +264,17 @@ describe('WebSocket specifics', () => {
     assert.equal(await opened(new WebSocket(wsUrl(), ['mcp'])), false, 'no credential');
     assert.equal(await opened(new WebSocket(wsUrl(), [], { headers: { Authorization: `Bearer ${tok.alice}` } })), false, 'no subprotocol');
     assert.equal(await opened(new WebSocket(wsUrl(), ['mcp'], { headers: { Authorization: 'Bearer x.y.z' } })), false, 'forged');
-    const sock = new WebSocket(wsUrl(), ['mcp', `mcp.auth.${tok.alice}`]);
+    // A short token fits lws' 127-byte subprotocol list; longer ones go in ?access_token=.
+    const short = makeJwt(cluster.jwtSecret, { role: 'anon' }, { header: { alg: 'HS256' }, noExp: true });
+    const sock = new WebSocket(wsUrl(), ['mcp', `mcp.auth.${short}`]);
     assert.equal(await opened(sock), true, 'token in the subprotocol list');
     assert.equal(sock.protocol, 'mcp');
     sock.close();
+    const viaQuery = new WebSocket(`${wsUrl()}?access_token=${tok.alice}`, ['mcp']);
+    assert.equal(await opened(viaQuery), true, 'token in the query string');
+    viaQuery.close();
+    const forgedQuery = new WebSocket(`${wsUrl()}?access_token=x.y.z`, ['mcp']);
+    assert.equal(await opened(forgedQuery), false, 'forged token in the query string');
   });
 
   test('a binary frame closes with 1003, an oversized message with 1009', async () => {

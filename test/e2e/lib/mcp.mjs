@@ -10,9 +10,9 @@ export const ALICE = '11111111-1111-1111-1111-111111111111';
 export const BOB = '22222222-2222-2222-2222-222222222222';
 
 // An HS256 JWT with the given claims (exp one hour ahead unless given).
-export function makeJwt(secret, claims, { header = { alg: 'HS256', typ: 'JWT' } } = {}) {
+export function makeJwt(secret, claims, { header = { alg: 'HS256', typ: 'JWT' }, noExp = false } = {}) {
   const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
-  const body = { exp: Math.floor(Date.now() / 1000) + 3600, ...claims };
+  const body = noExp ? { ...claims } : { exp: Math.floor(Date.now() / 1000) + 3600, ...claims };
   const input = `${b64(header)}.${b64(body)}`;
   const sig = crypto.createHmac('sha256', secret).update(input).digest('base64url');
   return `${input}.${sig}`;
