@@ -18,9 +18,24 @@ ALTER SYSTEM SET mcp_supa.listen_addresses = '127.0.0.1, 300.1.1.1';
 ALTER SYSTEM SET mcp_supa.jwt_secret = 'too-short';
 ALTER SYSTEM SET mcp_supa.database = '';
 ALTER SYSTEM SET mcp_supa.workers = 0;
+ALTER SYSTEM SET mcp_supa.allowed_roles = '';
+ALTER SYSTEM SET mcp_supa.allowed_roles = 'anon; drop role x';
+ALTER SYSTEM SET mcp_supa.allowed_origins = 'evil.example';
+ALTER SYSTEM SET mcp_supa.allowed_origins = 'https://app.example/path';
+ALTER SYSTEM SET mcp_supa.max_rows = 0;
+ALTER SYSTEM SET mcp_supa.max_request_bytes = '100';
+ALTER SYSTEM SET mcp_supa.statement_timeout = '0';
+ALTER SYSTEM SET mcp_supa.session_role = '';
+-- A session cannot lift read-only mode or change limits for itself.
+SET mcp_supa.read_only = off;
+SET mcp_supa.max_rows = 1000000;
 -- Valid values are accepted, then reset.
 ALTER SYSTEM SET mcp_supa.listen_addresses = '127.0.0.1,::1';
 ALTER SYSTEM SET mcp_supa.jwt_secret = 'a-secret-of-at-least-thirty-two-characters';
+ALTER SYSTEM SET mcp_supa.allowed_origins = 'https://app.example, http://localhost:3000, *';
+ALTER SYSTEM SET mcp_supa.max_result_bytes = '2MB';
+ALTER SYSTEM RESET mcp_supa.allowed_origins;
+ALTER SYSTEM RESET mcp_supa.max_result_bytes;
 ALTER SYSTEM RESET mcp_supa.listen_addresses;
 ALTER SYSTEM RESET mcp_supa.jwt_secret;
 -- The JWT secret is for superusers only.

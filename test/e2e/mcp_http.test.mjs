@@ -169,7 +169,8 @@ test('413 past mcp_supa.max_request_bytes (64kB here); 411 for a chunked body', 
         s.destroy();
       }
     });
-    s.on('error', reject);
+    // The gateway answers and closes before the body ends: our later writes may hit EPIPE.
+    s.on('error', () => {});
     setTimeout(() => reject(new Error(`no answer: ${data}`)), 10000);
   });
   assert.equal(status, 411);
