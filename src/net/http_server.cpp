@@ -174,7 +174,9 @@ struct HttpConn {
 	RequestHeaders headers;
 	std::string body;
 	bool body_too_large = false; // more body than max_request_bytes (a lying Content-Length)
-	bool responded = false; // an early response is queued; the body is discarded
+	bool responded = false;		 // a response is queued; any further body is discarded
+	bool defer_until_body = false; // a refusal waits until the body is read (no reset)
+	bool body_complete = false;
 	mcp::Principal principal;
 	// the response being written
 	unsigned status = 0;
@@ -372,6 +374,12 @@ void HttpServer::respond(lws *wsi, HttpConn &c, unsigned status, std::string bod
 	c.sent = 0;
 	c.headers_sent = false;
 	c.responded = true;
+	// Closing on a client that is still sending makes its kernel discard our answer (RST):
+	// read the rest of a reasonably sized body first, then answer on a live connection.
+	if (c.defer_until_body && !c.body_complete) {
+		c.close_after = false;
+		return;
+	}
 	lws_callback_on_writable(wsi);
 }
 
@@ -496,6 +504,9 @@ int HttpServer::http_request(lws *wsi, HttpConn &c)
 	}
 	bool has_body = c.method == "POST";
 	c.close_after = has_body; // an early refusal leaves the body unread
+	uint64_t declared = std::strtoull(c.headers.content_length.c_str(), nullptr, 10);
+	c.defer_until_body = has_body && !c.headers.content_length.empty() &&
+						 declared <= 16 * uint64_t(cfg.max_request_bytes);
 	std::string why = check_origin_and_host(c.headers, cfg);
 	if (!why.empty()) {
 		respond(wsi, c, 403, error_body(403, why));
@@ -506,8 +517,7 @@ int HttpServer::http_request(lws *wsi, HttpConn &c)
 		respond(wsi, c, 411, error_body(411, "Content-Length required (chunked bodies are not accepted)"));
 		return 0;
 	}
-	if (has_body &&
-		std::strtoull(c.headers.content_length.c_str(), nullptr, 10) > uint64_t(cfg.max_request_bytes)) {
+	if (has_body && declared > uint64_t(cfg.max_request_bytes)) {
 		respond(wsi, c, 413,
 				error_body(413, "request body exceeds mcp_supa.max_request_bytes (" +
 									std::to_string(cfg.max_request_bytes) + " bytes)"));
@@ -610,7 +620,6 @@ int HttpServer::mcp_post_body(lws *wsi, HttpConn &c)
 {
 	const GatewayConfig &cfg = core_->cfg;
 	if (c.body_too_large) {
-		c.close_after = true;
 		respond(wsi, c, 413,
 				error_body(413, "request body exceeds mcp_supa.max_request_bytes (" +
 									std::to_string(cfg.max_request_bytes) + " bytes)"));
@@ -718,8 +727,13 @@ int HttpServer::on_http(lws *wsi, int reason, void *user, void *in, std::size_t 
 			}
 			case LWS_CALLBACK_HTTP_BODY_COMPLETION: {
 				HttpConn *c = slot ? *slot : nullptr;
-				if (!c || c->responded)
+				if (!c)
 					return 0;
+				c->body_complete = true;
+				if (c->responded) {
+					lws_callback_on_writable(wsi); // a refusal waited for the body
+					return 0;
+				}
 				return mcp_post_body(wsi, *c);
 			}
 			case LWS_CALLBACK_HTTP_WRITEABLE: {

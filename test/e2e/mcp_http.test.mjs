@@ -157,8 +157,7 @@ test('413 past mcp_supa.max_request_bytes (64kB here); 411 for a chunked body', 
       s.write(`POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${tok.alice}\r\n` +
         'Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n' +
         'Transfer-Encoding: chunked\r\n\r\n');
-      for (let i = 0; i < 10; i++) s.write(`2000\r\n${'y'.repeat(0x2000)}\r\n`);
-      s.write('0\r\n\r\n');
+      // The answer comes after the headers; a body sent regardless could be reset unread.
     });
     let data = '';
     s.on('data', (d) => {
