@@ -9,18 +9,20 @@
 #include "mcp_supa/jwt.h"
 #include "mcp_supa/session.h"
 
-namespace mcp_supa::auth {
+namespace mcp_supa::auth
+{
 
 struct AuthResult {
 	bool ok = false;
-	std::string error;	 // when !ok: a short reason, safe to show the client
+	std::string error; // when !ok: a short reason, safe to show the client
 	mcp::Principal principal;
 };
 
 // The token a request carries: "Authorization: Bearer X" wins over Supabase's "apikey: X".
 std::string pick_token(const std::string &authorization, const std::string &apikey);
 
-class Authenticator {
+class Authenticator
+{
 public:
 	explicit Authenticator(const GatewayConfig &cfg) { configure(cfg); }
 	// Takes new settings (secret, allowed roles, anonymous access).

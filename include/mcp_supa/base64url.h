@@ -4,7 +4,8 @@
 #include <string>
 #include <string_view>
 
-namespace mcp_supa::auth {
+namespace mcp_supa::auth
+{
 
 // Encodes bytes as base64url without '=' padding, as JWS requires (RFC 7515 §2).
 std::string base64url_encode(std::string_view bytes);

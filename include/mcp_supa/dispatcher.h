@@ -10,11 +10,13 @@
 #include <string>
 #include <sys/types.h>
 
-namespace mcp_supa::ipc {
+namespace mcp_supa::ipc
+{
 
 using Json = nlohmann::json;
 
-class Dispatcher {
+class Dispatcher
+{
 public:
 	using Done = std::function<void(const Json &result)>;
 	// Sends one frame payload to an executor; false when the connection is gone.
@@ -23,7 +25,7 @@ public:
 	using CancelFn = std::function<void(pid_t pid)>;
 
 	Dispatcher(std::size_t max_queue, SendFn send, CancelFn cancel)
-		: max_queue_(max_queue), send_(std::move(send)), cancel_(std::move(cancel))
+	    : max_queue_(max_queue), send_(std::move(send)), cancel_(std::move(cancel))
 	{
 	}
 

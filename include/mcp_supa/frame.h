@@ -8,7 +8,8 @@
 #include <string>
 #include <string_view>
 
-namespace mcp_supa::ipc {
+namespace mcp_supa::ipc
+{
 
 // Frames larger than this are refused by default: a corrupt or hostile length must not make
 // a reader allocate gigabytes.
@@ -19,11 +20,11 @@ struct FrameError : std::runtime_error {
 };
 
 // Encodes one frame; throws FrameError if the payload exceeds max_bytes.
-std::string encode_frame(std::string_view payload,
-						 std::size_t max_bytes = kDefaultMaxFrameBytes);
+std::string encode_frame(std::string_view payload, std::size_t max_bytes = kDefaultMaxFrameBytes);
 
 // Incremental decoder: feed bytes as they arrive, take complete frames out in order.
-class FrameDecoder {
+class FrameDecoder
+{
 public:
 	explicit FrameDecoder(std::size_t max_bytes = kDefaultMaxFrameBytes) : max_bytes_(max_bytes) {}
 

@@ -6,7 +6,8 @@
 #include <string_view>
 #include <vector>
 
-namespace mcp_supa {
+namespace mcp_supa
+{
 
 struct ConfigError : std::runtime_error {
 	using std::runtime_error::runtime_error;
@@ -18,7 +19,7 @@ struct GatewayConfig {
 	std::string database = "postgres";
 	int workers = 4;
 	std::string jwt_secret; // empty: no HS256 verification key configured
-	std::string version;	// the extension version, reported by /health
+	std::string version;    // the extension version, reported by /health
 	std::vector<std::string> allowed_roles{"anon", "authenticated", "service_role"};
 	bool allow_anonymous = false;
 	bool read_only = false;

@@ -11,10 +11,12 @@
 #include "mcp_supa/mcp_server.h"
 #include "mcp_supa/session.h"
 
-namespace mcp_supa {
+namespace mcp_supa
+{
 
 // Adapts the dispatcher to the McpServer's JobSink.
-class DispatcherSink : public mcp::JobSink {
+class DispatcherSink : public mcp::JobSink
+{
 public:
 	explicit DispatcherSink(ipc::Dispatcher &d) : d_(d) {}
 	uint64_t submit(nlohmann::json job, std::function<void(const nlohmann::json &)> done) override
@@ -26,8 +28,8 @@ public:
 	static int64_t now_ms()
 	{
 		return std::chrono::duration_cast<std::chrono::milliseconds>(
-				   std::chrono::steady_clock::now().time_since_epoch())
-			.count();
+		           std::chrono::steady_clock::now().time_since_epoch())
+		    .count();
 	}
 
 private:
@@ -43,9 +45,9 @@ struct GatewayCore {
 	mcp::McpServer server;
 
 	GatewayCore(GatewayConfig c, ipc::Dispatcher::SendFn send, ipc::Dispatcher::CancelFn cancel)
-		: cfg(std::move(c)), authenticator(cfg), dispatcher(std::size_t(cfg.max_queued_calls),
-															   std::move(send), std::move(cancel)),
-		  sink(dispatcher), server(cfg, sink)
+	    : cfg(std::move(c)), authenticator(cfg),
+	      dispatcher(std::size_t(cfg.max_queued_calls), std::move(send), std::move(cancel)),
+	      sink(dispatcher), server(cfg, sink)
 	{
 	}
 

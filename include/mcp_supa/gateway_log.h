@@ -2,7 +2,8 @@
 // reads from a pipe and re-emits through PostgreSQL's own log.
 #pragma once
 
-namespace mcp_supa::gateway {
+namespace mcp_supa::gateway
+{
 
 enum class LogLevel { Debug, Log, Warning };
 

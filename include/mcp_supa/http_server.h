@@ -18,13 +18,15 @@ struct lws;
 struct lws_context;
 struct lws_vhost;
 
-namespace mcp_supa::net {
+namespace mcp_supa::net
+{
 
 struct HttpConn;
 struct WsConn;
 struct ExecConn;
 
-class HttpServer {
+class HttpServer
+{
 public:
 	using FrameHandler = std::function<void(const std::string &payload)>;
 
@@ -81,8 +83,9 @@ private:
 	void mcp_get(lws *wsi, HttpConn &c);
 	void mcp_delete(lws *wsi, HttpConn &c);
 	void respond(lws *wsi, HttpConn &c, unsigned status, std::string body,
-				 const char *content_type = "application/json");
-	void respond_rpc_error(lws *wsi, HttpConn &c, unsigned status, int code, const std::string &msg);
+	             const char *content_type = "application/json");
+	void respond_rpc_error(lws *wsi, HttpConn &c, unsigned status, int code,
+	                       const std::string &msg);
 	void respond_unauthorized(lws *wsi, HttpConn &c, const std::string &why);
 	int http_writeable(lws *wsi, HttpConn &c);
 	void deliver_http_reply(uint64_t serial, std::size_t slot, nlohmann::json response);

@@ -4,11 +4,13 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-namespace mcp_supa::mcp {
+namespace mcp_supa::mcp
+{
 
 using Json = nlohmann::json;
 
-namespace rpc_error {
+namespace rpc_error
+{
 constexpr int kParseError = -32700;
 constexpr int kInvalidRequest = -32600;
 constexpr int kMethodNotFound = -32601;
@@ -21,10 +23,10 @@ enum class MessageKind { Request, Notification, Response, Invalid };
 
 struct Message {
 	MessageKind kind = MessageKind::Invalid;
-	Json id;			// request or response id (string or integer), null otherwise
+	Json id;            // request or response id (string or integer), null otherwise
 	std::string method; // requests and notifications
-	Json params;		// object, or null when absent
-	std::string error;	// why it is Invalid
+	Json params;        // object, or null when absent
+	std::string error;  // why it is Invalid
 };
 
 // Classifies one parsed JSON value as a JSON-RPC message, validating its shape.

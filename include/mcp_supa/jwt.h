@@ -11,7 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
-namespace mcp_supa::auth {
+namespace mcp_supa::auth
+{
 
 // Tokens longer than this are refused before any decoding: real Supabase tokens are well
 // under 2 KiB, and the limit bounds the work an unauthenticated request can cause.
@@ -41,7 +42,8 @@ struct VerifiedJwt {
 	nlohmann::json claims; // a JSON object
 };
 
-class JwtVerifier {
+class JwtVerifier
+{
 public:
 	// hs_secret: the HS256/384/512 key bytes (Supabase uses the JWT secret string as raw bytes);
 	// empty means no HMAC key (HS tokens fail with NoKey). leeway_seconds applies to exp and
@@ -57,7 +59,7 @@ public:
 	// now < exp + leeway, now >= nbf - leeway when those claims are present ("iat" is not
 	// checked). Returns the token on success; otherwise nullopt with err set. Never throws.
 	std::optional<VerifiedJwt> verify(std::string_view token, std::int64_t now_unix,
-									  JwtError &err) const noexcept;
+	                                  JwtError &err) const noexcept;
 
 	int leeway_seconds() const { return leeway_; }
 
@@ -67,10 +69,10 @@ private:
 
 	// Checks sig against signing_input with the key that alg names; false with err set.
 	bool check_signature(const std::string &alg, std::string_view signing_input,
-						 std::string_view sig, JwtError &err) const;
+	                     std::string_view sig, JwtError &err) const;
 	// The body of verify(), which may throw (std::bad_alloc); verify() catches.
 	std::optional<VerifiedJwt> verify_unguarded(std::string_view token, std::int64_t now_unix,
-												JwtError &err) const;
+	                                            JwtError &err) const;
 };
 
 // Signs claims with HS256 (for tests and tools): base64url(header).base64url(payload).

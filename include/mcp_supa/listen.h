@@ -3,7 +3,8 @@
 
 #include <string>
 
-namespace mcp_supa::net {
+namespace mcp_supa::net
+{
 
 // The interface string lws expects for a configured address (nullptr-equivalent "" for "*").
 std::string lws_interface_for(const std::string &address);

@@ -12,7 +12,8 @@
 #include "mcp_supa/jsonrpc.h"
 #include "mcp_supa/session.h"
 
-namespace mcp_supa::mcp {
+namespace mcp_supa::mcp
+{
 
 // Protocol revisions, newest first.
 extern const char *const kProtocolVersions[];
@@ -22,7 +23,8 @@ bool supported_protocol_version(const std::string &v);
 std::string negotiate_protocol_version(const std::string &requested);
 
 // Where tool calls go: the executor pool (ipc::Dispatcher in the gateway, a fake in tests).
-class JobSink {
+class JobSink
+{
 public:
 	virtual ~JobSink() = default;
 	// Submits a job; done runs exactly once, now or later. Returns a handle for cancel().
@@ -36,7 +38,8 @@ struct CallContext {
 	Json request_info = Json::object(); // method, path, headers for request.* settings
 };
 
-class McpServer {
+class McpServer
+{
 public:
 	using Reply = std::function<void(Json response)>;
 

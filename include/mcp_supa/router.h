@@ -5,13 +5,14 @@
 #include <string_view>
 #include <vector>
 
-namespace mcp_supa::net {
+namespace mcp_supa::net
+{
 
 enum class Route {
-	Health,			  // GET/HEAD /health: liveness
-	Ready,			  // GET/HEAD /ready: executors connected
-	Mcp,			  // POST/GET/DELETE /mcp: Streamable HTTP
-	NotFound,		  // no such path
+	Health,           // GET/HEAD /health: liveness
+	Ready,            // GET/HEAD /ready: executors connected
+	Mcp,              // POST/GET/DELETE /mcp: Streamable HTTP
+	NotFound,         // no such path
 	MethodNotAllowed, // known path, wrong method
 };
 

@@ -7,12 +7,13 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-namespace mcp_supa::mcp {
+namespace mcp_supa::mcp
+{
 
 // Who is calling: the verified identity a session is bound to.
 struct Principal {
-	std::string subject;	 // JWT sub, or empty
-	std::string role;		 // the database role the calls run as
+	std::string subject;     // JWT sub, or empty
+	std::string role;        // the database role the calls run as
 	std::string auth_method; // "jwt" or "anonymous"
 	nlohmann::json claims = nlohmann::json::object();
 
@@ -33,10 +34,11 @@ struct Session {
 	int64_t last_used_ms = 0;
 };
 
-class SessionTable {
+class SessionTable
+{
 public:
 	explicit SessionTable(std::size_t max_sessions = 10000, int64_t idle_timeout_ms = 3600 * 1000)
-		: max_(max_sessions), idle_ms_(idle_timeout_ms)
+	    : max_(max_sessions), idle_ms_(idle_timeout_ms)
 	{
 	}
 

@@ -6,7 +6,8 @@
 #include <optional>
 #include <string>
 
-namespace mcp_supa::tools {
+namespace mcp_supa::tools
+{
 
 using Json = nlohmann::json;
 
@@ -25,11 +26,11 @@ struct CallLimits {
 // Validates arguments and builds the job (kind, sql, params, analyze, read_only, tool);
 // on invalid arguments returns nullopt and sets error to a message for the caller.
 std::optional<Json> build_job(const std::string &name, const Json &args, const CallLimits &limits,
-							  std::string &error);
+                              std::string &error);
 
 // Turns an executor result into a CallToolResult; tag names the untrusted-data boundary.
 Json shape_result(const std::string &name, const Json &args, const Json &result,
-				  const std::string &tag);
+                  const std::string &tag);
 
 // A CallToolResult for an error that happened before any SQL ran.
 Json tool_error(const std::string &message);

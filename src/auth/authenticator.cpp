@@ -3,9 +3,11 @@
 
 #include <algorithm>
 
-namespace mcp_supa::auth {
+namespace mcp_supa::auth
+{
 
-namespace {
+namespace
+{
 
 // Case-insensitive "Bearer " prefix test.
 bool starts_with_bearer(const std::string &s)
@@ -78,7 +80,8 @@ AuthResult Authenticator::authenticate(const std::string &token, int64_t now_uni
 		return r;
 	}
 	if (!role_allowed(role->get<std::string>())) {
-		r.error = "role \"" + role->get<std::string>() + "\" is not allowed (mcp_supa.allowed_roles)";
+		r.error =
+		    "role \"" + role->get<std::string>() + "\" is not allowed (mcp_supa.allowed_roles)";
 		return r;
 	}
 	r.ok = true;

@@ -4,9 +4,11 @@
 #include <array>
 #include <cstdint>
 
-namespace mcp_supa::auth {
+namespace mcp_supa::auth
+{
 
-namespace {
+namespace
+{
 
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 

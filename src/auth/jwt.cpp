@@ -11,9 +11,11 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-namespace mcp_supa::auth {
+namespace mcp_supa::auth
+{
 
-namespace {
+namespace
+{
 
 using json = nlohmann::json;
 
@@ -32,9 +34,9 @@ struct AlgSpec {
 
 // The allowlist: an "alg" not listed here is refused, "none" above all.
 const AlgSpec kAlgs[] = {
-	{"HS256", KeyFamily::Hmac, EVP_sha256},
-	{"HS384", KeyFamily::Hmac, EVP_sha384},
-	{"HS512", KeyFamily::Hmac, EVP_sha512},
+    {"HS256", KeyFamily::Hmac, EVP_sha256},
+    {"HS384", KeyFamily::Hmac, EVP_sha384},
+    {"HS512", KeyFamily::Hmac, EVP_sha512},
 };
 
 // Looks an "alg" value up in the allowlist; null when it is not there. Case-sensitive, as
@@ -177,8 +179,7 @@ bool check_header(const json &header, std::string &alg, JwtError &err)
 }
 
 // Reads a NumericDate claim; false (Malformed) when present but not a finite number.
-bool numeric_claim(const json &claims, const char *name, std::optional<double> &out,
-				   JwtError &err)
+bool numeric_claim(const json &claims, const char *name, std::optional<double> &out, JwtError &err)
 {
 	auto it = claims.find(name);
 	if (it == claims.end())
@@ -238,7 +239,7 @@ const char *jwt_error_message(JwtError e)
 }
 
 JwtVerifier::JwtVerifier(std::string hs_secret, int leeway_seconds)
-	: hs_secret_(std::move(hs_secret)), leeway_(leeway_seconds < 0 ? 0 : leeway_seconds)
+    : hs_secret_(std::move(hs_secret)), leeway_(leeway_seconds < 0 ? 0 : leeway_seconds)
 {
 }
 
@@ -249,7 +250,7 @@ JwtVerifier::~JwtVerifier()
 }
 
 bool JwtVerifier::check_signature(const std::string &alg, std::string_view signing_input,
-								  std::string_view sig, JwtError &err) const
+                                  std::string_view sig, JwtError &err) const
 {
 	const AlgSpec *spec = find_alg(alg);
 	if (!spec) {
@@ -265,7 +266,7 @@ bool JwtVerifier::check_signature(const std::string &alg, std::string_view signi
 			std::string mac = hmac(spec->digest(), hs_secret_, signing_input);
 			// The length is public (it follows from alg); only the bytes need constant time.
 			if (mac.empty() || sig.size() != mac.size() ||
-				CRYPTO_memcmp(sig.data(), mac.data(), mac.size()) != 0) {
+			    CRYPTO_memcmp(sig.data(), mac.data(), mac.size()) != 0) {
 				err = JwtError::BadSignature;
 				return false;
 			}
@@ -277,8 +278,7 @@ bool JwtVerifier::check_signature(const std::string &alg, std::string_view signi
 }
 
 std::optional<VerifiedJwt> JwtVerifier::verify_unguarded(std::string_view token,
-														 std::int64_t now_unix,
-														 JwtError &err) const
+                                                         std::int64_t now_unix, JwtError &err) const
 {
 	if (token.size() > kMaxJwtBytes) {
 		err = JwtError::TooLarge;
@@ -314,7 +314,7 @@ std::optional<VerifiedJwt> JwtVerifier::verify_unguarded(std::string_view token,
 }
 
 std::optional<VerifiedJwt> JwtVerifier::verify(std::string_view token, std::int64_t now_unix,
-											   JwtError &err) const noexcept
+                                               JwtError &err) const noexcept
 {
 	try {
 		return verify_unguarded(token, now_unix, err);

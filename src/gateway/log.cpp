@@ -8,9 +8,11 @@
 #include <libwebsockets.h>
 #include <unistd.h>
 
-namespace mcp_supa::gateway {
+namespace mcp_supa::gateway
+{
 
-namespace {
+namespace
+{
 
 // The prefix the supervisor maps back to a PostgreSQL elevel.
 const char *level_prefix(LogLevel level)

@@ -19,7 +19,8 @@ using namespace mcp_supa;
 using gateway::log;
 using gateway::LogLevel;
 
-namespace {
+namespace
+{
 
 constexpr int kExitBadConfig = 2;
 constexpr int kExitCannotListen = 3;
@@ -78,7 +79,8 @@ void apply_config_frame(net::HttpServer &server, const std::string &payload)
 	try {
 		GatewayConfig cfg = parse_gateway_config(payload);
 		if (!same_listeners(cfg, server.config()))
-			log(LogLevel::Log, "listen settings changed; they take effect when the gateway restarts");
+			log(LogLevel::Log,
+			    "listen settings changed; they take effect when the gateway restarts");
 		server.set_config(std::move(cfg));
 		log(LogLevel::Debug, "configuration reloaded");
 	} catch (const std::exception &e) {
@@ -89,8 +91,9 @@ void apply_config_frame(net::HttpServer &server, const std::string &payload)
 int run()
 {
 	if (isatty(STDIN_FILENO)) {
-		fprintf(stderr, "mcp_supa_gateway is started by the mcp_supa supervisor inside PostgreSQL;\n"
-						"it reads its configuration from a pipe on standard input.\n");
+		fprintf(stderr,
+		        "mcp_supa_gateway is started by the mcp_supa supervisor inside PostgreSQL;\n"
+		        "it reads its configuration from a pipe on standard input.\n");
 		return kExitBadConfig;
 	}
 	install_signal_handlers();
@@ -112,7 +115,7 @@ int run()
 		std::string why = net::probe_bind(address, cfg.port);
 		if (!why.empty()) {
 			log(LogLevel::Warning, "could not listen on %s port %d: %s", address.c_str(), cfg.port,
-				why.c_str());
+			    why.c_str());
 			return kExitCannotListen;
 		}
 	}
@@ -121,8 +124,8 @@ int run()
 	if (!server.start())
 		return kExitCannotListen;
 	g_server = &server;
-	if (!server.adopt_config_pipe(STDIN_FILENO,
-								  [&server](const std::string &p) { apply_config_frame(server, p); }))
+	if (!server.adopt_config_pipe(
+	        STDIN_FILENO, [&server](const std::string &p) { apply_config_frame(server, p); }))
 		return kExitBadConfig;
 	server.run(g_stop);
 	g_server = nullptr;

@@ -1,14 +1,15 @@
 // Job dispatch to executors (see include/mcp_supa/dispatcher.h).
 #include "mcp_supa/dispatcher.h"
 
-namespace mcp_supa::ipc {
+namespace mcp_supa::ipc
+{
 
 Json Dispatcher::error_result(const std::string &sqlstate, const std::string &message)
 {
 	return Json{{"type", "result"},
-				{"ok", false},
-				{"refused", false},
-				{"error", {{"sqlstate", sqlstate}, {"message", message}}}};
+	            {"ok", false},
+	            {"refused", false},
+	            {"error", {{"sqlstate", sqlstate}, {"message", message}}}};
 }
 
 uint64_t Dispatcher::submit(Json job, Done done, int64_t now_ms)
@@ -90,7 +91,7 @@ void Dispatcher::remove_executor(int executor)
 			Done done = std::move(r->second.second);
 			running_.erase(r);
 			done(error_result("57P01", "the executor running this call terminated; the call "
-									   "was rolled back"));
+			                           "was rolled back"));
 		}
 	}
 	pump();

@@ -1,16 +1,18 @@
 // Length-prefixed frame codec (see include/mcp_supa/frame.h).
 #include "mcp_supa/frame.h"
 
-namespace mcp_supa::ipc {
+namespace mcp_supa::ipc
+{
 
-namespace {
+namespace
+{
 
 // Reads a big-endian u32 from four bytes.
 std::uint32_t read_be32(const char *p)
 {
 	const auto *u = reinterpret_cast<const unsigned char *>(p);
 	return (std::uint32_t(u[0]) << 24) | (std::uint32_t(u[1]) << 16) | (std::uint32_t(u[2]) << 8) |
-		   std::uint32_t(u[3]);
+	       std::uint32_t(u[3]);
 }
 
 } // namespace
@@ -18,8 +20,8 @@ std::uint32_t read_be32(const char *p)
 std::string encode_frame(std::string_view payload, std::size_t max_bytes)
 {
 	if (payload.size() > max_bytes || payload.size() > UINT32_MAX)
-		throw FrameError("frame of " + std::to_string(payload.size()) + " bytes exceeds the limit of " +
-						 std::to_string(max_bytes) + " bytes");
+		throw FrameError("frame of " + std::to_string(payload.size()) +
+		                 " bytes exceeds the limit of " + std::to_string(max_bytes) + " bytes");
 	std::string out;
 	out.reserve(4 + payload.size());
 	auto n = static_cast<std::uint32_t>(payload.size());
@@ -55,7 +57,7 @@ void FrameDecoder::check_header()
 	if (n > max_bytes_) {
 		failed_ = true;
 		throw FrameError("incoming frame announces " + std::to_string(n) +
-						 " bytes, over the limit of " + std::to_string(max_bytes_) + " bytes");
+		                 " bytes, over the limit of " + std::to_string(max_bytes_) + " bytes");
 	}
 }
 

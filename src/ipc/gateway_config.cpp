@@ -5,9 +5,11 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
-namespace mcp_supa {
+namespace mcp_supa
+{
 
-namespace {
+namespace
+{
 
 constexpr std::size_t kMaxListenAddresses = 16;
 constexpr std::size_t kMaxJwtSecretBytes = 4096;
@@ -40,7 +42,7 @@ int int_member(const nlohmann::json &j, const char *name, int def, int lo, int h
 	auto n = v.get<long long>();
 	if (n < lo || n > hi)
 		throw ConfigError(std::string("config member \"") + name + "\" is " + std::to_string(n) +
-						  ", outside " + std::to_string(lo) + ".." + std::to_string(hi));
+		                  ", outside " + std::to_string(lo) + ".." + std::to_string(hi));
 	return int(n);
 }
 
@@ -106,7 +108,7 @@ std::vector<std::string> parse_origin_list(std::string_view value)
 			continue;
 		auto sep = o.find("://");
 		if (sep == std::string::npos || sep == 0 || sep + 3 >= o.size() ||
-			o.find('/', sep + 3) != std::string::npos)
+		    o.find('/', sep + 3) != std::string::npos)
 			throw ConfigError("\"" + o + "\" is not an origin (use scheme://host[:port] or *)");
 	}
 	return out;
@@ -125,11 +127,12 @@ std::vector<std::string> parse_listen_addresses(std::string_view value)
 		if (item.empty())
 			continue;
 		if (item != "*" && item != "localhost" && !is_ip_literal(item))
-			throw ConfigError("\"" + item +
-							  "\" is not a valid listen address (use *, localhost or a numeric IP)");
+			throw ConfigError(
+			    "\"" + item +
+			    "\" is not a valid listen address (use *, localhost or a numeric IP)");
 		if (out.size() == kMaxListenAddresses)
 			throw ConfigError("at most " + std::to_string(kMaxListenAddresses) +
-							  " listen addresses are supported");
+			                  " listen addresses are supported");
 		out.push_back(item);
 	}
 	if (out.empty())
@@ -145,7 +148,8 @@ GatewayConfig parse_gateway_config(std::string_view json)
 	if (!j.is_object())
 		throw ConfigError("config frame must be a JSON object");
 	GatewayConfig cfg;
-	cfg.listen_addresses = parse_listen_addresses(string_member(j, "listen_addresses", "127.0.0.1"));
+	cfg.listen_addresses =
+	    parse_listen_addresses(string_member(j, "listen_addresses", "127.0.0.1"));
 	cfg.port = int_member(j, "port", cfg.port, 1, 65535);
 	cfg.database = string_member(j, "database", cfg.database);
 	cfg.workers = int_member(j, "workers", cfg.workers, 1, 1024);
@@ -160,8 +164,9 @@ GatewayConfig parse_gateway_config(std::string_view json)
 	cfg.max_rows = int_member(j, "max_rows", cfg.max_rows, 1, 1000000);
 	cfg.max_result_bytes = int_member(j, "max_result_bytes", cfg.max_result_bytes, 1024, 256 << 20);
 	cfg.statement_timeout_ms =
-		int_member(j, "statement_timeout_ms", cfg.statement_timeout_ms, 1, 24 * 3600 * 1000);
-	cfg.max_request_bytes = int_member(j, "max_request_bytes", cfg.max_request_bytes, 1024, 64 << 20);
+	    int_member(j, "statement_timeout_ms", cfg.statement_timeout_ms, 1, 24 * 3600 * 1000);
+	cfg.max_request_bytes =
+	    int_member(j, "max_request_bytes", cfg.max_request_bytes, 1024, 64 << 20);
 	cfg.max_queued_calls = int_member(j, "max_queued_calls", cfg.max_queued_calls, 0, 100000);
 	cfg.allowed_origins = parse_origin_list(string_member(j, "allowed_origins", ""));
 	cfg.executor_socket = string_member(j, "executor_socket", cfg.executor_socket);
@@ -182,21 +187,21 @@ std::string serialize_gateway_config(const GatewayConfig &cfg)
 		return s;
 	};
 	nlohmann::json j = {{"listen_addresses", listen},
-						{"port", cfg.port},
-						{"database", cfg.database},
-						{"workers", cfg.workers},
-						{"jwt_secret", cfg.jwt_secret},
-						{"version", cfg.version},
-						{"allowed_roles", join(cfg.allowed_roles)},
-						{"allow_anonymous", cfg.allow_anonymous},
-						{"read_only", cfg.read_only},
-						{"max_rows", cfg.max_rows},
-						{"max_result_bytes", cfg.max_result_bytes},
-						{"statement_timeout_ms", cfg.statement_timeout_ms},
-						{"max_request_bytes", cfg.max_request_bytes},
-						{"max_queued_calls", cfg.max_queued_calls},
-						{"allowed_origins", join(cfg.allowed_origins)},
-						{"executor_socket", cfg.executor_socket}};
+	                    {"port", cfg.port},
+	                    {"database", cfg.database},
+	                    {"workers", cfg.workers},
+	                    {"jwt_secret", cfg.jwt_secret},
+	                    {"version", cfg.version},
+	                    {"allowed_roles", join(cfg.allowed_roles)},
+	                    {"allow_anonymous", cfg.allow_anonymous},
+	                    {"read_only", cfg.read_only},
+	                    {"max_rows", cfg.max_rows},
+	                    {"max_result_bytes", cfg.max_result_bytes},
+	                    {"statement_timeout_ms", cfg.statement_timeout_ms},
+	                    {"max_request_bytes", cfg.max_request_bytes},
+	                    {"max_queued_calls", cfg.max_queued_calls},
+	                    {"allowed_origins", join(cfg.allowed_origins)},
+	                    {"executor_socket", cfg.executor_socket}};
 	return j.dump();
 }
 

@@ -1,9 +1,11 @@
 // JSON-RPC 2.0 validation and response builders.
 #include "mcp_supa/jsonrpc.h"
 
-namespace mcp_supa::mcp {
+namespace mcp_supa::mcp
+{
 
-namespace {
+namespace
+{
 
 // MCP ids are strings or integers; null, floats, booleans and containers are invalid.
 bool valid_id(const Json &id)

@@ -5,7 +5,8 @@
 #include <stdexcept>
 #include <vector>
 
-namespace mcp_supa {
+namespace mcp_supa
+{
 
 std::string random_hex(std::size_t bytes)
 {

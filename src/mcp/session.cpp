@@ -3,10 +3,11 @@
 
 #include "mcp_supa/random.h"
 
-namespace mcp_supa::mcp {
+namespace mcp_supa::mcp
+{
 
 Session *SessionTable::create(const std::string &transport, const std::string &principal_key,
-							  int64_t now_ms)
+                              int64_t now_ms)
 {
 	if (sessions_.size() >= max_) {
 		expire(now_ms);

@@ -16,7 +16,8 @@
 #include "mcp_supa/http_server.h"
 #include "net_internal.h"
 
-namespace mcp_supa::net {
+namespace mcp_supa::net
+{
 
 using gateway::log;
 using gateway::LogLevel;
@@ -29,7 +30,8 @@ struct ExecConn {
 	std::deque<std::string> out;
 };
 
-namespace {
+namespace
+{
 
 // The peer's pid when its uid is ours (the PostgreSQL OS user), else -1.
 pid_t trusted_peer(int fd)
@@ -51,7 +53,8 @@ bool HttpServer::open_executor_socket()
 	std::string dir = path.substr(0, path.rfind('/'));
 	if (dir != path) {
 		if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-			log(LogLevel::Warning, "could not create directory \"%s\": %s", dir.c_str(), strerror(errno));
+			log(LogLevel::Warning, "could not create directory \"%s\": %s", dir.c_str(),
+			    strerror(errno));
 			return false;
 		}
 		chmod(dir.c_str(), 0700);
@@ -66,9 +69,9 @@ bool HttpServer::open_executor_socket()
 	unlink(path.c_str());
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) != 0 ||
-		chmod(path.c_str(), 0600) != 0 || listen(fd, 128) != 0) {
+	    chmod(path.c_str(), 0600) != 0 || listen(fd, 128) != 0) {
 		log(LogLevel::Warning, "could not listen on executor socket \"%s\": %s", path.c_str(),
-			strerror(errno));
+		    strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return false;
@@ -76,7 +79,7 @@ bool HttpServer::open_executor_socket()
 	lws_sock_file_fd_type desc;
 	desc.filefd = fd;
 	if (!lws_adopt_descriptor_vhost(first_vhost_, LWS_ADOPT_RAW_FILE_DESC, desc,
-									"mcp-executor-listen", nullptr)) {
+	                                "mcp-executor-listen", nullptr)) {
 		log(LogLevel::Warning, "could not adopt the executor socket");
 		return false;
 	}
@@ -99,7 +102,8 @@ int HttpServer::on_executor_listen(lws *wsi, int reason)
 		}
 		lws_sock_file_fd_type desc;
 		desc.sockfd = fd;
-		if (!lws_adopt_descriptor_vhost(first_vhost_, LWS_ADOPT_SOCKET, desc, "mcp-executor", nullptr))
+		if (!lws_adopt_descriptor_vhost(first_vhost_, LWS_ADOPT_SOCKET, desc, "mcp-executor",
+		                                nullptr))
 			log(LogLevel::Warning, "could not adopt an executor connection");
 	}
 }
@@ -129,7 +133,7 @@ void HttpServer::exec_frame(lws *wsi, ExecConn &c, const std::string &payload)
 		pid_t pid = msg.value("pid", 0);
 		if (pid != c.peer_pid) {
 			log(LogLevel::Warning, "executor announced PID %d but its socket belongs to PID %d",
-				int(pid), int(c.peer_pid));
+			    int(pid), int(c.peer_pid));
 			lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
 			return;
 		}
@@ -169,7 +173,8 @@ int HttpServer::on_executor(lws *wsi, int reason, void *user, void *in, std::siz
 				std::string &frame = c->out.front();
 				std::vector<unsigned char> buf(LWS_PRE + frame.size());
 				memcpy(buf.data() + LWS_PRE, frame.data(), frame.size());
-				if (lws_write(wsi, buf.data() + LWS_PRE, frame.size(), LWS_WRITE_RAW) < int(frame.size()))
+				if (lws_write(wsi, buf.data() + LWS_PRE, frame.size(), LWS_WRITE_RAW) <
+				    int(frame.size()))
 					return -1;
 				c->out.pop_front();
 				if (!c->out.empty())

@@ -15,13 +15,15 @@
 #include "mcp_supa/router.h"
 #include "net_internal.h"
 
-namespace mcp_supa::net {
+namespace mcp_supa::net
+{
 
 using gateway::log;
 using gateway::LogLevel;
 using nlohmann::json;
 
-namespace {
+namespace
+{
 
 constexpr std::size_t kWriteChunk = 16 * 1024;
 
@@ -80,12 +82,12 @@ int exec_trampoline(lws *wsi, enum lws_callback_reasons reason, void *user, void
 }
 
 lws_protocols g_protocols[] = {
-	{"http", http_trampoline, sizeof(void *), 0, 0, nullptr, 0},
-	{"mcp", ws_trampoline, sizeof(void *), 64 * 1024, 0, nullptr, 0},
-	{"mcp-supa-config", config_trampoline, 0, 0, 0, nullptr, 0},
-	{"mcp-executor-listen", exec_listen_trampoline, 0, 0, 0, nullptr, 0},
-	{"mcp-executor", exec_trampoline, sizeof(void *), 0, 0, nullptr, 0},
-	{nullptr, nullptr, 0, 0, 0, nullptr, 0},
+    {"http", http_trampoline, sizeof(void *), 0, 0, nullptr, 0},
+    {"mcp", ws_trampoline, sizeof(void *), 64 * 1024, 0, nullptr, 0},
+    {"mcp-supa-config", config_trampoline, 0, 0, 0, nullptr, 0},
+    {"mcp-executor-listen", exec_listen_trampoline, 0, 0, 0, nullptr, 0},
+    {"mcp-executor", exec_trampoline, sizeof(void *), 0, 0, nullptr, 0},
+    {nullptr, nullptr, 0, 0, 0, nullptr, 0},
 };
 
 // WebSocket keepalive: ping after 30 s of silence, hang up after 60 s.
@@ -150,7 +152,8 @@ std::string check_origin_and_host(const RequestHeaders &h, const GatewayConfig &
 		return "origin not allowed: " + h.origin;
 	bool loopback_only = true;
 	for (const auto &a : cfg.listen_addresses)
-		loopback_only = loopback_only && (a == "localhost" || a == "::1" || a.rfind("127.", 0) == 0);
+		loopback_only =
+		    loopback_only && (a == "localhost" || a == "::1" || a.rfind("127.", 0) == 0);
 	if (loopback_only && !h.host.empty() && !loopback_host(h.host))
 		return "host not allowed: " + h.host;
 	return "";
@@ -173,8 +176,8 @@ struct HttpConn {
 	Route route = Route::NotFound;
 	RequestHeaders headers;
 	std::string body;
-	bool body_too_large = false; // more body than max_request_bytes (a lying Content-Length)
-	bool responded = false;		 // a response is queued; any further body is discarded
+	bool body_too_large = false;   // more body than max_request_bytes (a lying Content-Length)
+	bool responded = false;        // a response is queued; any further body is discarded
 	bool defer_until_body = false; // a refusal waits until the body is read (no reset)
 	bool body_complete = false;
 	mcp::Principal principal;
@@ -203,17 +206,18 @@ struct HttpServer::Housekeeping {
 
 void HttpServer::schedule_housekeeping()
 {
-	lws_sul_schedule(ctx_, 0, &housekeeping_->sul,
-					 [](lws_sorted_usec_list_t *sul) {
-						 auto *hk = reinterpret_cast<Housekeeping *>(sul);
-						 try {
-							 hk->server->housekeep();
-						 } catch (const std::exception &e) {
-							 log(LogLevel::Warning, "housekeeping failed: %s", e.what());
-						 }
-						 hk->server->schedule_housekeeping();
-					 },
-					 LWS_US_PER_SEC);
+	lws_sul_schedule(
+	    ctx_, 0, &housekeeping_->sul,
+	    [](lws_sorted_usec_list_t *sul) {
+		    auto *hk = reinterpret_cast<Housekeeping *>(sul);
+		    try {
+			    hk->server->housekeep();
+		    } catch (const std::exception &e) {
+			    log(LogLevel::Warning, "housekeeping failed: %s", e.what());
+		    }
+		    hk->server->schedule_housekeeping();
+	    },
+	    LWS_US_PER_SEC);
 }
 
 void HttpServer::housekeep()
@@ -227,11 +231,11 @@ void HttpServer::housekeep()
 HttpServer::HttpServer(GatewayConfig cfg) : started_(std::chrono::steady_clock::now())
 {
 	core_ = std::make_unique<GatewayCore>(
-		std::move(cfg), [this](int e, const std::string &p) { return exec_send(e, p); },
-		[](pid_t pid) {
-			if (pid > 0)
-				kill(pid, SIGINT);
-		});
+	    std::move(cfg), [this](int e, const std::string &p) { return exec_send(e, p); },
+	    [](pid_t pid) {
+		    if (pid > 0)
+			    kill(pid, SIGINT);
+	    });
 }
 
 HttpServer::~HttpServer()
@@ -280,7 +284,8 @@ bool HttpServer::start()
 		vinfo.iface = iface.empty() ? nullptr : iface.c_str();
 		vinfo.protocols = g_protocols;
 		vinfo.vhost_name = name.c_str();
-		vinfo.options = LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND | LWS_SERVER_OPTION_VALIDATE_UTF8;
+		vinfo.options =
+		    LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND | LWS_SERVER_OPTION_VALIDATE_UTF8;
 		vinfo.keepalive_timeout = 30;
 		vinfo.timeout_secs = 30;
 		vinfo.retry_and_idle_policy = &g_ws_retry;
@@ -308,7 +313,7 @@ bool HttpServer::adopt_config_pipe(int fd, FrameHandler on_frame)
 	lws_sock_file_fd_type desc;
 	desc.filefd = fd;
 	if (!lws_adopt_descriptor_vhost(first_vhost_, LWS_ADOPT_RAW_FILE_DESC, desc, "mcp-supa-config",
-									nullptr)) {
+	                                nullptr)) {
 		log(LogLevel::Warning, "could not adopt the configuration pipe");
 		return false;
 	}
@@ -366,7 +371,7 @@ int HttpServer::on_config_pipe(lws *wsi, int reason, void *, std::size_t)
 // ---- responses ---------------------------------------------------------------------------
 
 void HttpServer::respond(lws *wsi, HttpConn &c, unsigned status, std::string body,
-						 const char *content_type)
+                         const char *content_type)
 {
 	c.status = status;
 	c.out = std::move(body);
@@ -384,7 +389,7 @@ void HttpServer::respond(lws *wsi, HttpConn &c, unsigned status, std::string bod
 }
 
 void HttpServer::respond_rpc_error(lws *wsi, HttpConn &c, unsigned status, int code,
-								   const std::string &msg)
+                                   const std::string &msg)
 {
 	respond(wsi, c, status, mcp::make_error(nullptr, code, msg).dump());
 }
@@ -412,9 +417,9 @@ int HttpServer::http_writeable(lws *wsi, HttpConn &c)
 		if (lws_add_http_common_headers(wsi, c.status, c.content_type.c_str(), len, &p, end))
 			return -1;
 		auto add = [&](const char *name, const std::string &value) {
-			return lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char *>(name),
-											   reinterpret_cast<const unsigned char *>(value.data()),
-											   int(value.size()), &p, end);
+			return lws_add_http_header_by_name(
+			    wsi, reinterpret_cast<const unsigned char *>(name),
+			    reinterpret_cast<const unsigned char *>(value.data()), int(value.size()), &p, end);
 		};
 		if (add("cache-control:", "no-store"))
 			return -1;
@@ -447,7 +452,8 @@ int HttpServer::http_writeable(lws *wsi, HttpConn &c)
 	std::vector<unsigned char> buf(LWS_PRE + n);
 	memcpy(buf.data() + LWS_PRE, c.out.data() + c.sent, n);
 	bool last = n == left && !c.sse;
-	if (lws_write(wsi, buf.data() + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != int(n))
+	if (lws_write(wsi, buf.data() + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) !=
+	    int(n))
 		return -1;
 	c.sent += n;
 	if (c.sent < c.out.size()) {
@@ -485,8 +491,8 @@ int HttpServer::http_request(lws *wsi, HttpConn &c)
 		case Route::Ready: {
 			std::size_t n = core_->dispatcher.executors();
 			json body = {{"status", n > 0 ? "ready" : "starting"},
-						 {"executors", n},
-						 {"workers", cfg.workers}};
+			             {"executors", n},
+			             {"workers", cfg.workers}};
 			respond(wsi, c, n > 0 ? 200 : 503, body.dump());
 			return 0;
 		}
@@ -506,7 +512,7 @@ int HttpServer::http_request(lws *wsi, HttpConn &c)
 	c.close_after = has_body; // an early refusal leaves the body unread
 	uint64_t declared = std::strtoull(c.headers.content_length.c_str(), nullptr, 10);
 	c.defer_until_body = has_body && !c.headers.content_length.empty() &&
-						 declared <= 16 * uint64_t(cfg.max_request_bytes);
+	                     declared <= 16 * uint64_t(cfg.max_request_bytes);
 	std::string why = check_origin_and_host(c.headers, cfg);
 	if (!why.empty()) {
 		respond(wsi, c, 403, error_body(403, why));
@@ -514,26 +520,27 @@ int HttpServer::http_request(lws *wsi, HttpConn &c)
 	}
 	if (has_body && c.headers.content_length.empty()) {
 		// lws 4.1 does not decode chunked request bodies: ask for a length instead of hanging.
-		respond(wsi, c, 411, error_body(411, "Content-Length required (chunked bodies are not accepted)"));
+		respond(wsi, c, 411,
+		        error_body(411, "Content-Length required (chunked bodies are not accepted)"));
 		return 0;
 	}
 	if (has_body && declared > uint64_t(cfg.max_request_bytes)) {
 		respond(wsi, c, 413,
-				error_body(413, "request body exceeds mcp_supa.max_request_bytes (" +
-									std::to_string(cfg.max_request_bytes) + " bytes)"));
+		        error_body(413, "request body exceeds mcp_supa.max_request_bytes (" +
+		                            std::to_string(cfg.max_request_bytes) + " bytes)"));
 		return 0;
 	}
 	auto auth = core_->authenticator.authenticate(
-		auth::pick_token(c.headers.authorization, c.headers.apikey), int64_t(time(nullptr)));
+	    auth::pick_token(c.headers.authorization, c.headers.apikey), int64_t(time(nullptr)));
 	if (!auth.ok) {
 		respond_unauthorized(wsi, c, auth.error);
 		return 0;
 	}
 	c.principal = auth.principal;
 	if (!c.headers.protocol_version.empty() &&
-		!mcp::supported_protocol_version(c.headers.protocol_version)) {
+	    !mcp::supported_protocol_version(c.headers.protocol_version)) {
 		respond_rpc_error(wsi, c, 400, mcp::rpc_error::kInvalidRequest,
-						  "unsupported MCP-Protocol-Version: " + c.headers.protocol_version);
+		                  "unsupported MCP-Protocol-Version: " + c.headers.protocol_version);
 		return 0;
 	}
 	if (c.method == "GET") {
@@ -544,9 +551,10 @@ int HttpServer::http_request(lws *wsi, HttpConn &c)
 		mcp_delete(wsi, c);
 		return 0;
 	}
-	if (!accepts(c.headers.accept, "application/json") || !accepts(c.headers.accept, "text/event-stream")) {
+	if (!accepts(c.headers.accept, "application/json") ||
+	    !accepts(c.headers.accept, "text/event-stream")) {
 		respond(wsi, c, 406,
-				error_body(406, "Accept must list application/json and text/event-stream"));
+		        error_body(406, "Accept must list application/json and text/event-stream"));
 		return 0;
 	}
 	if (c.headers.content_type.rfind("application/json", 0) != 0) {
@@ -564,7 +572,8 @@ void HttpServer::mcp_get(lws *wsi, HttpConn &c)
 		return;
 	}
 	if (c.headers.session_id.empty()) {
-		respond_rpc_error(wsi, c, 400, mcp::rpc_error::kInvalidRequest, "Mcp-Session-Id header required");
+		respond_rpc_error(wsi, c, 400, mcp::rpc_error::kInvalidRequest,
+		                  "Mcp-Session-Id header required");
 		return;
 	}
 	mcp::Session *s = core_->sessions.find(c.headers.session_id, now_ms());
@@ -580,7 +589,8 @@ void HttpServer::mcp_get(lws *wsi, HttpConn &c)
 void HttpServer::mcp_delete(lws *wsi, HttpConn &c)
 {
 	if (c.headers.session_id.empty()) {
-		respond_rpc_error(wsi, c, 400, mcp::rpc_error::kInvalidRequest, "Mcp-Session-Id header required");
+		respond_rpc_error(wsi, c, 400, mcp::rpc_error::kInvalidRequest,
+		                  "Mcp-Session-Id header required");
 		return;
 	}
 	mcp::Session *s = core_->sessions.find(c.headers.session_id, now_ms());
@@ -621,13 +631,14 @@ int HttpServer::mcp_post_body(lws *wsi, HttpConn &c)
 	const GatewayConfig &cfg = core_->cfg;
 	if (c.body_too_large) {
 		respond(wsi, c, 413,
-				error_body(413, "request body exceeds mcp_supa.max_request_bytes (" +
-									std::to_string(cfg.max_request_bytes) + " bytes)"));
+		        error_body(413, "request body exceeds mcp_supa.max_request_bytes (" +
+		                            std::to_string(cfg.max_request_bytes) + " bytes)"));
 		return 0;
 	}
 	json parsed = json::parse(c.body, nullptr, false);
 	if (parsed.is_discarded()) {
-		respond_rpc_error(wsi, c, 400, mcp::rpc_error::kParseError, "parse error: the body is not valid JSON");
+		respond_rpc_error(wsi, c, 400, mcp::rpc_error::kParseError,
+		                  "parse error: the body is not valid JSON");
 		return 0;
 	}
 	c.batch = parsed.is_array();
@@ -649,7 +660,7 @@ int HttpServer::mcp_post_body(lws *wsi, HttpConn &c)
 	if (is_initialize) {
 		if (c.batch) {
 			respond_rpc_error(wsi, c, 400, mcp::rpc_error::kInvalidRequest,
-							  "initialize must not be part of a batch");
+			                  "initialize must not be part of a batch");
 			return 0;
 		}
 		session = core_->sessions.create("http", c.principal.key(), now_ms());
@@ -661,7 +672,7 @@ int HttpServer::mcp_post_body(lws *wsi, HttpConn &c)
 	} else {
 		if (c.headers.session_id.empty()) {
 			respond_rpc_error(wsi, c, 400, mcp::rpc_error::kInvalidRequest,
-							  "Mcp-Session-Id header required (send initialize first)");
+			                  "Mcp-Session-Id header required (send initialize first)");
 			return 0;
 		}
 		session = core_->sessions.find(c.headers.session_id, now_ms());
@@ -671,7 +682,7 @@ int HttpServer::mcp_post_body(lws *wsi, HttpConn &c)
 		}
 		if (c.batch && session->protocol_version != "2025-03-26") {
 			respond_rpc_error(wsi, c, 400, mcp::rpc_error::kInvalidRequest,
-							  "JSON-RPC batches are only accepted in protocol version 2025-03-26");
+			                  "JSON-RPC batches are only accepted in protocol version 2025-03-26");
 			return 0;
 		}
 	}
@@ -681,8 +692,8 @@ int HttpServer::mcp_post_body(lws *wsi, HttpConn &c)
 	for (const auto &msg : messages)
 		if (msg.is_object() && msg.contains("method") && msg.contains("id"))
 			c.awaiting++;
-		else if (!msg.is_object() || (!msg.contains("method") && !msg.contains("result") &&
-									  !msg.contains("error")))
+		else if (!msg.is_object() ||
+		         (!msg.contains("method") && !msg.contains("result") && !msg.contains("error")))
 			c.awaiting++; // invalid: answered with an error
 	if (c.awaiting == 0) {
 		for (const auto &msg : messages)
@@ -692,8 +703,9 @@ int HttpServer::mcp_post_body(lws *wsi, HttpConn &c)
 	}
 	uint64_t serial = c.serial;
 	for (std::size_t i = 0; i < messages.size(); i++)
-		core_->server.handle(messages[i], *session, ctx,
-							 [this, serial, i](json r) { deliver_http_reply(serial, i, std::move(r)); });
+		core_->server.handle(messages[i], *session, ctx, [this, serial, i](json r) {
+			deliver_http_reply(serial, i, std::move(r));
+		});
 	return 0;
 }
 

@@ -8,7 +8,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-namespace mcp_supa::net {
+namespace mcp_supa::net
+{
 
 std::string lws_interface_for(const std::string &address)
 {
@@ -25,7 +26,8 @@ std::string probe_bind(const std::string &address, int port)
 	sockaddr_storage ss{};
 	socklen_t len;
 	int family;
-	if (host.empty() || inet_pton(AF_INET, host.c_str(), &reinterpret_cast<sockaddr_in &>(ss).sin_addr) == 1) {
+	if (host.empty() ||
+	    inet_pton(AF_INET, host.c_str(), &reinterpret_cast<sockaddr_in &>(ss).sin_addr) == 1) {
 		auto &sin = reinterpret_cast<sockaddr_in &>(ss);
 		if (host.empty())
 			sin.sin_addr.s_addr = htonl(INADDR_ANY);

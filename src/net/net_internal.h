@@ -8,7 +8,8 @@
 
 struct lws;
 
-namespace mcp_supa::net {
+namespace mcp_supa::net
+{
 
 class HttpServer;
 

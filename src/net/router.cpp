@@ -3,7 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
-namespace mcp_supa::net {
+namespace mcp_supa::net
+{
 
 RouteMatch route_request(std::string_view method, std::string_view path)
 {
@@ -31,8 +32,8 @@ RouteMatch route_request(std::string_view method, std::string_view path)
 std::string health_body(std::string_view version, double uptime_seconds)
 {
 	nlohmann::json j = {{"status", "ok"},
-						{"version", std::string(version)},
-						{"uptime_seconds", double(int64_t(uptime_seconds * 1000.0)) / 1000.0}};
+	                    {"version", std::string(version)},
+	                    {"uptime_seconds", double(int64_t(uptime_seconds * 1000.0)) / 1000.0}};
 	return j.dump();
 }
 
@@ -44,9 +45,11 @@ std::string error_body(int status, std::string_view message)
 
 } // namespace mcp_supa::net
 
-namespace mcp_supa::net {
+namespace mcp_supa::net
+{
 
-namespace {
+namespace
+{
 
 // Lowercases ASCII.
 std::string lower(std::string_view s)
@@ -99,8 +102,8 @@ bool loopback_host(std::string_view host)
 {
 	std::string h = host_part(host);
 	return h == "localhost" || h == "127.0.0.1" || h == "[::1]" ||
-		   (h.size() > 4 && h.compare(0, 4, "127.") == 0 &&
-			h.find_first_not_of("0123456789.") == std::string::npos);
+	       (h.size() > 4 && h.compare(0, 4, "127.") == 0 &&
+	        h.find_first_not_of("0123456789.") == std::string::npos);
 }
 
 bool origin_allowed(std::string_view origin, const std::vector<std::string> &allowed)

@@ -11,7 +11,8 @@
 #include "mcp_supa/http_server.h"
 #include "net_internal.h"
 
-namespace mcp_supa::net {
+namespace mcp_supa::net
+{
 
 using gateway::log;
 using gateway::LogLevel;
@@ -27,7 +28,8 @@ struct WsConn {
 	std::deque<std::string> out;
 };
 
-namespace {
+namespace
+{
 
 // The token carried as an "mcp.auth.<token>" subprotocol entry, if any.
 std::string token_from_subprotocols(const std::string &list)
@@ -127,7 +129,7 @@ void HttpServer::ws_message(lws *wsi, WsConn &c)
 	}
 	if (parsed.is_array()) {
 		reply(mcp::make_error(nullptr, mcp::rpc_error::kInvalidRequest,
-							  "batches are not supported over WebSocket"));
+		                      "batches are not supported over WebSocket"));
 		return;
 	}
 	mcp::CallContext ctx{c.principal, c.request_info};
@@ -150,13 +152,13 @@ int HttpServer::on_ws(lws *wsi, int reason, void *user, void *in, std::size_t le
 				if (lws_frame_is_binary(wsi)) {
 					const char why[] = "binary frames are not accepted";
 					lws_close_reason(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE,
-									 (unsigned char *)why, sizeof(why) - 1);
+					                 (unsigned char *)why, sizeof(why) - 1);
 					return -1;
 				}
 				if (c->in.size() + len > std::size_t(core_->cfg.max_request_bytes)) {
 					const char why[] = "message exceeds mcp_supa.max_request_bytes";
-					lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
-									 (unsigned char *)why, sizeof(why) - 1);
+					lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)why,
+					                 sizeof(why) - 1);
 					return -1;
 				}
 				c->in.append(static_cast<const char *>(in), len);
@@ -170,7 +172,8 @@ int HttpServer::on_ws(lws *wsi, int reason, void *user, void *in, std::size_t le
 				std::string &msg = c->out.front();
 				std::vector<unsigned char> buf(LWS_PRE + msg.size());
 				memcpy(buf.data() + LWS_PRE, msg.data(), msg.size());
-				if (lws_write(wsi, buf.data() + LWS_PRE, msg.size(), LWS_WRITE_TEXT) < int(msg.size()))
+				if (lws_write(wsi, buf.data() + LWS_PRE, msg.size(), LWS_WRITE_TEXT) <
+				    int(msg.size()))
 					return -1;
 				c->out.pop_front();
 				if (!c->out.empty())

@@ -5,18 +5,17 @@
 
 #include "claims_lock.h"
 
-namespace mcp_supa::pg {
+namespace mcp_supa::pg
+{
 
 const char *const kClaimSettings[] = {
-	"request.jwt.claims",
-	"request.jwt.claim",
-	"request.jwt.claim.sub",
-	"request.jwt.claim.role",
-	"request.jwt.claim.email",
+    "request.jwt.claims",     "request.jwt.claim",       "request.jwt.claim.sub",
+    "request.jwt.claim.role", "request.jwt.claim.email",
 };
 const int kClaimSettingCount = sizeof(kClaimSettings) / sizeof(kClaimSettings[0]);
 
-namespace {
+namespace
+{
 
 // Only touched by the process's own code between statements, never by signal handlers.
 bool locked = false;
@@ -40,11 +39,10 @@ bool check_claim(char **, void **, GucSource)
 void define_claim_settings()
 {
 	for (int i = 0; i < kClaimSettingCount; i++)
-		DefineCustomStringVariable(kClaimSettings[i], "Sets the JWT claims of the current request.",
-								   "Set by PostgREST and mcp_supa for each call; read by auth.uid().",
-								   &claim_values[i], "", PGC_USERSET,
-								   GUC_NO_RESET_ALL | GUC_NOT_IN_SAMPLE, check_claim, nullptr,
-								   nullptr);
+		DefineCustomStringVariable(
+		    kClaimSettings[i], "Sets the JWT claims of the current request.",
+		    "Set by PostgREST and mcp_supa for each call; read by auth.uid().", &claim_values[i],
+		    "", PGC_USERSET, GUC_NO_RESET_ALL | GUC_NOT_IN_SAMPLE, check_claim, nullptr, nullptr);
 }
 
 void set_claims_locked(bool value)

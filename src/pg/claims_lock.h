@@ -2,7 +2,8 @@
 // runs (DESIGN §3 step 4): SET, set_config, plpgsql, function SET clauses, ALTER ROLE SET.
 #pragma once
 
-namespace mcp_supa::pg {
+namespace mcp_supa::pg
+{
 
 // The names PostgREST sets and Supabase's auth.* functions read.
 extern const char *const kClaimSettings[];

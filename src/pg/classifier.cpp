@@ -18,9 +18,11 @@ PG_FUNCTION_INFO_V1(mcp_supa_classify);
 PGDLLEXPORT Datum mcp_supa_classify(PG_FUNCTION_ARGS);
 }
 
-namespace mcp_supa::pg {
+namespace mcp_supa::pg
+{
 
-namespace {
+namespace
+{
 
 // Marks sc refused with reason.
 void refuse(StatementClass &sc, const char *cls, const char *reason)
@@ -40,12 +42,12 @@ const char *not_allowed(const StatementClass &sc)
 bool protected_setting(const char *name)
 {
 	static const char *const exact[] = {"role", "session_authorization", "transaction_read_only",
-										"default_transaction_read_only"};
+	                                    "default_transaction_read_only"};
 	for (const char *p : exact)
 		if (pg_strcasecmp(name, p) == 0)
 			return true;
-	return pg_strncasecmp(name, "request.jwt.", 12) == 0 || pg_strcasecmp(name, "request.jwt") == 0 ||
-		   pg_strncasecmp(name, "mcp_supa.", 9) == 0;
+	return pg_strncasecmp(name, "request.jwt.", 12) == 0 ||
+	       pg_strcasecmp(name, "request.jwt") == 0 || pg_strncasecmp(name, "mcp_supa.", 9) == 0;
 }
 
 // True when a WITH clause holds INSERT/UPDATE/DELETE/MERGE.
@@ -109,11 +111,15 @@ bool merge_deletes(const MergeStmt *m)
 // True for command tags of schema and privilege changes (the allowed "ddl" family).
 bool ddl_tag(const char *tag)
 {
-	static const char *const prefixes[] = {"CREATE ",         "ALTER ",
-										   "DROP ",           "COMMENT",
-										   "SECURITY LABEL",  "GRANT",
-										   "REVOKE",          "IMPORT FOREIGN SCHEMA",
-										   "REFRESH MATERIALIZED VIEW"};
+	static const char *const prefixes[] = {"CREATE ",
+	                                       "ALTER ",
+	                                       "DROP ",
+	                                       "COMMENT",
+	                                       "SECURITY LABEL",
+	                                       "GRANT",
+	                                       "REVOKE",
+	                                       "IMPORT FOREIGN SCHEMA",
+	                                       "REFRESH MATERIALIZED VIEW"};
 	for (const char *p : prefixes)
 		if (strncmp(tag, p, strlen(p)) == 0)
 			return true;
@@ -312,7 +318,7 @@ StatementClass *classify_sql(const char *sql, int *count)
 	List *stmts = raw_parser(sql, RAW_PARSE_DEFAULT);
 	*count = list_length(stmts);
 	StatementClass *out =
-		static_cast<StatementClass *>(palloc0(sizeof(StatementClass) * Max(*count, 1)));
+	    static_cast<StatementClass *>(palloc0(sizeof(StatementClass) * Max(*count, 1)));
 	int total = int(strlen(sql));
 	ListCell *lc;
 	int i = 0;
@@ -337,7 +343,8 @@ int statement_start(const char *sql, const StatementClass &sc)
 
 } // namespace mcp_supa::pg
 
-namespace {
+namespace
+{
 
 // Points a syntax error into the classified text rather than into the calling query.
 void classify_error_callback(void *arg)
@@ -366,17 +373,16 @@ Datum mcp_supa_classify(PG_FUNCTION_ARGS)
 	StatementClass *classes = classify_sql(sql, &count);
 	error_context_stack = callback.previous;
 	if (count == 0)
-		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR), errmsg("the SQL text contains no statements")));
+		ereport(ERROR,
+		        (errcode(ERRCODE_SYNTAX_ERROR), errmsg("the SQL text contains no statements")));
 	InitMaterializedSRF(fcinfo, 0);
 	ReturnSetInfo *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
 	for (int i = 0; i < count; i++) {
 		const StatementClass &sc = classes[i];
-		Datum values[6] = {Int32GetDatum(i + 1),
-						   CStringGetTextDatum(sc.cls),
-						   BoolGetDatum(sc.read_only),
-						   BoolGetDatum(sc.destructive),
-						   BoolGetDatum(sc.allowed),
-						   sc.reason ? CStringGetTextDatum(sc.reason) : Datum(0)};
+		Datum values[6] = {
+		    Int32GetDatum(i + 1),       CStringGetTextDatum(sc.cls),
+		    BoolGetDatum(sc.read_only), BoolGetDatum(sc.destructive),
+		    BoolGetDatum(sc.allowed),   sc.reason ? CStringGetTextDatum(sc.reason) : Datum(0)};
 		bool nulls[6] = {false, false, false, false, false, sc.reason == nullptr};
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}

@@ -5,7 +5,8 @@
 
 #include "postgres_headers.h"
 
-namespace mcp_supa::pg {
+namespace mcp_supa::pg
+{
 
 struct StatementClass {
 	const char *cls;    // select, insert, ddl, transaction, ... (see classifier.cpp)

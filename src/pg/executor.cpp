@@ -42,9 +42,11 @@ extern "C" {
 
 using json = nlohmann::json;
 
-namespace mcp_supa::pg {
+namespace mcp_supa::pg
+{
 
-namespace {
+namespace
+{
 
 constexpr long kMinReconnectMs = 100;
 constexpr long kMaxReconnectMs = 1000;
@@ -117,15 +119,16 @@ void warn_claim_entries(ArrayType *config, Oid db, Oid role)
 		const char *db_name = OidIsValid(db) ? get_database_name(db) : nullptr;
 		// Defaults the executors' own session inherits are what RESET falls back to.
 		bool ours = (!OidIsValid(role) || role == GetSessionUserId()) &&
-					(!OidIsValid(db) || db == MyDatabaseId);
+		            (!OidIsValid(db) || db == MyDatabaseId);
 		ereport(WARNING,
-				(errmsg("mcp_supa: \"%s\" has a stored default (role %s, database %s)", name,
-						role_name ? role_name : "(all)", db_name ? db_name : "(all)"),
-				 ours ? errdetail("RESET or set_config(name, NULL) inside an MCP call falls back to "
-								  "this value instead of the caller's claims.")
-					  : errdetail("MCP calls never apply it, but other clients logging in as that "
-								  "role receive it as their JWT claims."),
-				 errhint("Remove it with ALTER ROLE ... RESET or ALTER DATABASE ... RESET.")));
+		        (errmsg("mcp_supa: \"%s\" has a stored default (role %s, database %s)", name,
+		                role_name ? role_name : "(all)", db_name ? db_name : "(all)"),
+		         ours
+		             ? errdetail("RESET or set_config(name, NULL) inside an MCP call falls back to "
+		                         "this value instead of the caller's claims.")
+		             : errdetail("MCP calls never apply it, but other clients logging in as that "
+		                         "role receive it as their JWT claims."),
+		         errhint("Remove it with ALTER ROLE ... RESET or ALTER DATABASE ... RESET.")));
 	}
 }
 
@@ -137,13 +140,13 @@ void warn_claim_defaults_in_xact()
 	HeapTuple tuple;
 	while (HeapTupleIsValid(tuple = systable_getnext(scan))) {
 		bool isnull;
-		Datum config = heap_getattr(tuple, Anum_pg_db_role_setting_setconfig, RelationGetDescr(rel),
-									&isnull);
+		Datum config =
+		    heap_getattr(tuple, Anum_pg_db_role_setting_setconfig, RelationGetDescr(rel), &isnull);
 		bool dbnull, rolenull;
 		Oid db = DatumGetObjectId(heap_getattr(tuple, Anum_pg_db_role_setting_setdatabase,
-											   RelationGetDescr(rel), &dbnull));
+		                                       RelationGetDescr(rel), &dbnull));
 		Oid role = DatumGetObjectId(
-			heap_getattr(tuple, Anum_pg_db_role_setting_setrole, RelationGetDescr(rel), &rolenull));
+		    heap_getattr(tuple, Anum_pg_db_role_setting_setrole, RelationGetDescr(rel), &rolenull));
 		if (!isnull)
 			warn_claim_entries(DatumGetArrayTypeP(config), db, role);
 	}
@@ -153,9 +156,9 @@ void warn_claim_defaults_in_xact()
 		const char *value = GetConfigOption(kClaimSettings[i], true, false);
 		if (value && value[0] != '\0')
 			ereport(WARNING, (errmsg("mcp_supa: \"%s\" has a default value in the configuration",
-									 kClaimSettings[i]),
-							  errdetail("RESET inside an MCP call falls back to it."),
-							  errhint("Remove it from postgresql.conf.")));
+			                         kClaimSettings[i]),
+			                  errdetail("RESET inside an MCP call falls back to it."),
+			                  errhint("Remove it from postgresql.conf.")));
 	}
 }
 
@@ -173,7 +176,8 @@ void warn_claim_defaults()
 		});
 	} catch (const PgError &e) {
 		guarded([] { AbortCurrentTransaction(); });
-		ereport(WARNING, (errmsg("mcp_supa: could not check request.jwt.* defaults: %s", e.what())));
+		ereport(WARNING,
+		        (errmsg("mcp_supa: could not check request.jwt.* defaults: %s", e.what())));
 	}
 }
 
@@ -198,7 +202,7 @@ int connect_gateway(bool *wrong_peer)
 	ucred cred;
 	socklen_t len = sizeof(cred);
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 ||
-		(cred.uid != geteuid() && cred.uid != 0)) {
+	    (cred.uid != geteuid() && cred.uid != 0)) {
 		*wrong_peer = true;
 		close(fd);
 		return -1;
@@ -220,10 +224,9 @@ bool write_all(int fd, const std::string &data)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			guarded([fd] {
-				int rc = WaitLatchOrSocket(MyLatch,
-										   WL_SOCKET_WRITEABLE | WL_LATCH_SET | WL_TIMEOUT |
-											   WL_EXIT_ON_PM_DEATH,
-										   fd, kIdleCheckMs, PG_WAIT_EXTENSION);
+				int rc = WaitLatchOrSocket(
+				    MyLatch, WL_SOCKET_WRITEABLE | WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+				    fd, kIdleCheckMs, PG_WAIT_EXTENSION);
 				if (rc & WL_LATCH_SET)
 					ResetLatch(MyLatch);
 			});
@@ -313,8 +316,8 @@ ParsedJob parse_job(const json &j)
 	if (job.sql.find('\0') != std::string::npos || job.role.find('\0') != std::string::npos)
 		throw std::runtime_error("the job contains a NUL character");
 	auto claims = j.find("claims");
-	job.claims = claims != j.end() && claims->is_object() ? dump(*claims)
-														   : dump(json{{"role", job.role}});
+	job.claims =
+	    claims != j.end() && claims->is_object() ? dump(*claims) : dump(json{{"role", job.role}});
 	auto request = j.find("request");
 	json req = request != j.end() && request->is_object() ? *request : json::object();
 	job.method = str_field(req, "method");
@@ -330,7 +333,8 @@ ParsedJob parse_job(const json &j)
 	if (params != j.end() && params->is_array())
 		for (const auto &p : *params) {
 			job.param_null.push_back(p.is_null());
-			job.params.push_back(p.is_null() ? "" : (p.is_string() ? p.get<std::string>() : dump(p)));
+			job.params.push_back(p.is_null() ? ""
+			                                 : (p.is_string() ? p.get<std::string>() : dump(p)));
 		}
 	return job;
 }
@@ -349,11 +353,11 @@ std::string result_message(const json &id, const JobResult &res, double duration
 		const ErrorData *e = res.error;
 		r["refused"] = res.refused;
 		r["error"] = {{"sqlstate", unpack_sql_state(e->sqlerrcode)},
-					  {"message", str_or_null(e->message)},
-					  {"detail", str_or_null(e->detail)},
-					  {"hint", str_or_null(e->hint)},
-					  {"position", e->cursorpos > 0 ? json(e->cursorpos) : json(nullptr)},
-					  {"context", str_or_null(e->context)}};
+		              {"message", str_or_null(e->message)},
+		              {"detail", str_or_null(e->detail)},
+		              {"hint", str_or_null(e->hint)},
+		              {"position", e->cursorpos > 0 ? json(e->cursorpos) : json(nullptr)},
+		              {"context", str_or_null(e->context)}};
 		r["duration_ms"] = duration_ms;
 		return dump(r);
 	}
@@ -377,16 +381,16 @@ std::string result_message(const json &id, const JobResult &res, double duration
 std::string error_message(const json &id, const char *sqlstate, const std::string &message)
 {
 	json r = {{"type", "result"},
-			  {"id", id},
-			  {"ok", false},
-			  {"refused", false},
-			  {"error",
-			   {{"sqlstate", sqlstate},
-				{"message", message},
-				{"detail", nullptr},
-				{"hint", nullptr},
-				{"position", nullptr},
-				{"context", nullptr}}}};
+	          {"id", id},
+	          {"ok", false},
+	          {"refused", false},
+	          {"error",
+	           {{"sqlstate", sqlstate},
+	            {"message", message},
+	            {"detail", nullptr},
+	            {"hint", nullptr},
+	            {"position", nullptr},
+	            {"context", nullptr}}}};
 	return dump(r);
 }
 
@@ -407,22 +411,23 @@ std::string handle_message(const std::string &payload)
 	std::vector<const char *> params;
 	for (std::size_t i = 0; i < job.params.size(); i++)
 		params.push_back(job.param_null[i] ? nullptr : job.params[i].c_str());
-	JobSpec spec = {job.kind,         job.sql.c_str(),     job.role.c_str(),   job.claims.c_str(),
-					job.method.c_str(), job.path.c_str(),    job.headers.c_str(), job.read_only,
-					job.analyze,      job.timeout_ms,      job.max_rows,       job.max_bytes,
-					int(params.size()), params.data()};
+	JobSpec spec = {job.kind,           job.sql.c_str(),  job.role.c_str(),    job.claims.c_str(),
+	                job.method.c_str(), job.path.c_str(), job.headers.c_str(), job.read_only,
+	                job.analyze,        job.timeout_ms,   job.max_rows,        job.max_bytes,
+	                int(params.size()), params.data()};
 	JobResult res;
 	auto t0 = std::chrono::steady_clock::now();
 	in_job = 1;
 	run_job(&spec, &res);
 	in_job = 0;
-	double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+	double ms =
+	    std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 	std::string out = result_message(job.id, res, double(int64_t(ms * 1000)) / 1000);
 	// mcp_supa.max_result_bytes may exceed what one frame can carry.
 	if (out.size() > ipc::kDefaultMaxFrameBytes)
 		return error_message(job.id, "54000",
-							 "the result is too large for one frame; lower max_bytes or "
-							 "mcp_supa.max_result_bytes");
+		                     "the result is too large for one frame; lower max_bytes or "
+		                     "mcp_supa.max_result_bytes");
 	return out;
 }
 
@@ -434,7 +439,8 @@ bool supervisor_alive(pid_t supervisor)
 	return supervisor > 0 && BackendPidGetProc(supervisor) != nullptr;
 }
 
-class Executor {
+class Executor
+{
 public:
 	Executor(int index, pid_t supervisor) : index_(index), supervisor_(supervisor) {}
 	// Runs until SIGTERM or until the supervisor is gone.
@@ -464,8 +470,8 @@ bool Executor::try_connect()
 	if (sock < 0) {
 		if (wrong_peer && !warned_peer_)
 			ereport(WARNING, (errmsg("mcp_supa executor: refusing the socket \"%s\": its owner is "
-									 "not this server's user",
-									 kExecutorSocketPath)));
+			                         "not this server's user",
+			                         kExecutorSocketPath)));
 		warned_peer_ = warned_peer_ || wrong_peer;
 		return false;
 	}
@@ -507,7 +513,7 @@ void Executor::wait_unconnected()
 	long timeout = backoff_ms_;
 	guarded([timeout] {
 		int rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, timeout,
-						   PG_WAIT_EXTENSION);
+		                   PG_WAIT_EXTENSION);
 		if (rc & WL_LATCH_SET)
 			ResetLatch(MyLatch);
 	});
@@ -578,7 +584,7 @@ void Executor::run()
 		});
 		if (!supervisor_alive(supervisor_)) {
 			ereport(LOG, (errmsg("mcp_supa executor %d: supervisor (PID %d) is gone; exiting",
-								 index_, int(supervisor_))));
+			                     index_, int(supervisor_))));
 			break;
 		}
 		if (fd_ < 0 && !try_connect()) {

@@ -8,9 +8,11 @@
 #include "gateway_process.h"
 #include "mcp_supa/pg/guc.h"
 
-namespace mcp_supa::pg {
+namespace mcp_supa::pg
+{
 
-namespace {
+namespace
+{
 
 constexpr int kMaxExecutors = 64; // the upper bound of mcp_supa.workers
 // An executor that fails starts (wrong database or role) dies within milliseconds; one that
@@ -75,8 +77,8 @@ void start_slot(int i)
 	s.backoff_ms = kMaxBackoffMs;
 	s.next_start_ms = now + s.backoff_ms;
 	ereport(s.quiet ? DEBUG1 : WARNING,
-			(errmsg("mcp_supa: could not start executor %d: no background worker slot free", i),
-			 errhint("Raise max_worker_processes (each executor uses one) and restart.")));
+	        (errmsg("mcp_supa: could not start executor %d: no background worker slot free", i),
+	         errhint("Raise max_worker_processes (each executor uses one) and restart.")));
 	s.quiet = true;
 }
 
@@ -92,11 +94,12 @@ void slot_stopped(int i)
 		s.quiet = false;
 	} else
 		s.backoff_ms = s.backoff_ms < kMinBackoffMs ? kMinBackoffMs
-													: std::min(s.backoff_ms * 2, kMaxBackoffMs);
+		                                            : std::min(s.backoff_ms * 2, kMaxBackoffMs);
 	s.next_start_ms = now + s.backoff_ms;
 	// Quick deaths in a row are one problem, logged once.
-	ereport(s.quiet ? DEBUG1 : LOG, (errmsg("mcp_supa: executor %d (PID %d) exited; restarting in %d ms",
-											i, int(s.pid), s.backoff_ms)));
+	ereport(s.quiet ? DEBUG1 : LOG,
+	        (errmsg("mcp_supa: executor %d (PID %d) exited; restarting in %d ms", i, int(s.pid),
+	                s.backoff_ms)));
 	s.quiet = s.backoff_ms > kFirstRestartMs;
 	s.pid = 0;
 }

@@ -4,7 +4,8 @@
 
 #include <cstdint>
 
-namespace mcp_supa::pg {
+namespace mcp_supa::pg
+{
 
 // Brings the pool to mcp_supa.workers: replaces executors that died (after their backoff),
 // grows or shrinks after a reload. Returns the ms until a pending start is due (<= 1000).

@@ -17,12 +17,14 @@ extern "C" {
 #include "port.h"
 }
 
-namespace mcp_supa::pg {
+namespace mcp_supa::pg
+{
 
-namespace {
+namespace
+{
 
-constexpr int kHealthyRunMs = 10000;   // a run this long resets the backoff
-constexpr int kFirstRestartMs = 100;   // after a healthy run: back within a second
+constexpr int kHealthyRunMs = 10000; // a run this long resets the backoff
+constexpr int kFirstRestartMs = 100; // after a healthy run: back within a second
 constexpr int kMinBackoffMs = 250;
 constexpr int kMaxBackoffMs = 8000;
 constexpr std::size_t kMaxLogLine = 8192;
@@ -63,7 +65,7 @@ std::string describe_status(int status)
 		snprintf(buf, sizeof(buf), "exited with exit code %d", WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
 		snprintf(buf, sizeof(buf), "was terminated by signal %d: %s", WTERMSIG(status),
-				 strsignal(WTERMSIG(status)));
+		         strsignal(WTERMSIG(status)));
 	else
 		snprintf(buf, sizeof(buf), "exited with unrecognized status %d", status);
 	return buf;
@@ -88,8 +90,9 @@ bool GatewayProcess::start(const GatewayConfig &cfg)
 {
 	std::string path = gateway_path();
 	if (access(path.c_str(), X_OK) != 0) {
-		ereport(WARNING, (errmsg("mcp_supa: cannot execute gateway program \"%s\": %m", path.c_str()),
-						  errhint("Run \"make install\" for mcp_supa again.")));
+		ereport(WARNING,
+		        (errmsg("mcp_supa: cannot execute gateway program \"%s\": %m", path.c_str()),
+		         errhint("Run \"make install\" for mcp_supa again.")));
 		backoff_ms_ = kMaxBackoffMs;
 		next_start_ms_ = monotonic_ms() + backoff_ms_;
 		return false;
@@ -140,7 +143,7 @@ void GatewayProcess::send_config(const GatewayConfig &cfg)
 	ssize_t n = write(config_fd_, frame.data(), frame.size());
 	if (n != ssize_t(frame.size()))
 		ereport(WARNING, (errmsg("mcp_supa: could not send configuration to the gateway (PID %d)",
-								 int(pid_))));
+		                         int(pid_))));
 }
 
 void GatewayProcess::emit_line(const std::string &line)
@@ -222,13 +225,14 @@ void GatewayProcess::handle_exit(int status)
 		last_warning_.clear();
 		last_exit_status_ = -1;
 	} else
-		backoff_ms_ = backoff_ms_ < kMinBackoffMs ? kMinBackoffMs : std::min(backoff_ms_ * 2, kMaxBackoffMs);
+		backoff_ms_ =
+		    backoff_ms_ < kMinBackoffMs ? kMinBackoffMs : std::min(backoff_ms_ * 2, kMaxBackoffMs);
 	next_start_ms_ = monotonic_ms() + backoff_ms_;
 	// The same failure again in a streak is not news.
 	int elevel = status == last_exit_status_ ? DEBUG1 : LOG;
 	last_exit_status_ = status;
 	ereport(elevel, (errmsg("mcp_supa: gateway (PID %d) %s; restarting in %d ms", int(pid),
-							describe_status(status).c_str(), backoff_ms_)));
+	                        describe_status(status).c_str(), backoff_ms_)));
 }
 
 void GatewayProcess::reap()

@@ -7,9 +7,11 @@
 
 #include "mcp_supa/gateway_config.h"
 
-namespace mcp_supa::pg {
+namespace mcp_supa::pg
+{
 
-class GatewayProcess {
+class GatewayProcess
+{
 public:
 	// Starts the program with cfg on its pipe; false (logged) when it could not be started.
 	bool start(const GatewayConfig &cfg);
@@ -22,7 +24,11 @@ public:
 	// SIGTERM, then SIGKILL after timeout_ms; waits for the exit.
 	void stop(int timeout_ms);
 	// Restarts without backoff at the next loop (settings changed).
-	void restart_now() { next_start_ms_ = 0; backoff_ms_ = 0; }
+	void restart_now()
+	{
+		next_start_ms_ = 0;
+		backoff_ms_ = 0;
+	}
 
 	bool running() const { return pid_ > 0; }
 	int log_fd() const { return log_fd_; }

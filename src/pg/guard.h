@@ -12,7 +12,8 @@ extern "C" {
 #include "utils/memutils.h"
 }
 
-namespace mcp_supa::pg {
+namespace mcp_supa::pg
+{
 
 // A PostgreSQL ERROR caught by pg_guard, carried as a C++ exception.
 struct PgError : std::runtime_error {

@@ -4,7 +4,8 @@
 #include "mcp_supa/gateway_config.h"
 #include "mcp_supa/pg/guc.h"
 
-namespace mcp_supa::pg {
+namespace mcp_supa::pg
+{
 
 char *guc_listen_addresses = nullptr;
 int guc_port = 8432;
@@ -23,7 +24,8 @@ int guc_max_request_bytes = 1024 * 1024;
 int guc_max_queued_calls = 256;
 char *guc_allowed_origins = nullptr;
 
-namespace {
+namespace
+{
 
 constexpr int kMinJwtSecretBytes = 32;
 
@@ -46,7 +48,7 @@ bool check_jwt_secret(char **newval, void **, GucSource)
 		return true;
 	if (strlen(*newval) < size_t(kMinJwtSecretBytes)) {
 		GUC_check_errdetail("mcp_supa.jwt_secret must be at least %d characters long.",
-							kMinJwtSecretBytes);
+		                    kMinJwtSecretBytes);
 		return false;
 	}
 	if (strlen(*newval) > 4096) {
@@ -107,72 +109,68 @@ bool check_session_role(char **newval, void **, GucSource)
 
 void define_gucs()
 {
-	DefineCustomStringVariable("mcp_supa.listen_addresses",
-							   "Sets the addresses the MCP gateway listens on.",
-							   "Comma-separated numeric IPs, localhost, or * for every interface.",
-							   &guc_listen_addresses, "127.0.0.1", PGC_SIGHUP, 0,
-							   check_listen_addresses, nullptr, nullptr);
+	DefineCustomStringVariable(
+	    "mcp_supa.listen_addresses", "Sets the addresses the MCP gateway listens on.",
+	    "Comma-separated numeric IPs, localhost, or * for every interface.", &guc_listen_addresses,
+	    "127.0.0.1", PGC_SIGHUP, 0, check_listen_addresses, nullptr, nullptr);
 	DefineCustomIntVariable("mcp_supa.port", "Sets the TCP port the MCP gateway listens on.",
-							nullptr, &guc_port, 8432, 1, 65535, PGC_SIGHUP, 0, nullptr, nullptr,
-							nullptr);
-	DefineCustomStringVariable("mcp_supa.database",
-							   "Sets the database the MCP executors connect to.", nullptr,
-							   &guc_database, "postgres", PGC_SIGHUP, 0, check_database, nullptr,
-							   nullptr);
+	                        nullptr, &guc_port, 8432, 1, 65535, PGC_SIGHUP, 0, nullptr, nullptr,
+	                        nullptr);
+	DefineCustomStringVariable(
+	    "mcp_supa.database", "Sets the database the MCP executors connect to.", nullptr,
+	    &guc_database, "postgres", PGC_SIGHUP, 0, check_database, nullptr, nullptr);
 	DefineCustomIntVariable("mcp_supa.workers", "Sets the number of MCP executor workers.",
-							"Each executor is a background worker running one tool call at a time.",
-							&guc_workers, 4, 1, 64, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+	                        "Each executor is a background worker running one tool call at a time.",
+	                        &guc_workers, 4, 1, 64, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 	DefineCustomStringVariable(
-		"mcp_supa.jwt_secret", "Sets the HS256 secret that verifies Supabase JWTs.",
-		"The project's JWT secret (at least 32 characters). Only superusers can see it.",
-		&guc_jwt_secret, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL, check_jwt_secret,
-		nullptr, nullptr);
+	    "mcp_supa.jwt_secret", "Sets the HS256 secret that verifies Supabase JWTs.",
+	    "The project's JWT secret (at least 32 characters). Only superusers can see it.",
+	    &guc_jwt_secret, "", PGC_SIGHUP, GUC_SUPERUSER_ONLY | GUC_NO_SHOW_ALL, check_jwt_secret,
+	    nullptr, nullptr);
 	DefineCustomStringVariable(
-		"mcp_supa.session_role", "Sets the login role the MCP executors connect as.",
-		"A low-privilege role that is a member of every role callers may use (Supabase's "
-		"authenticator); each call then switches to the caller's role.",
-		&guc_session_role, "authenticator", PGC_POSTMASTER, 0, check_session_role, nullptr, nullptr);
-	DefineCustomStringVariable("mcp_supa.allowed_roles",
-							   "Sets the roles a JWT's role claim may select.",
-							   "Comma-separated role names.", &guc_allowed_roles,
-							   "anon,authenticated,service_role", PGC_SIGHUP, 0, check_allowed_roles,
-							   nullptr, nullptr);
+	    "mcp_supa.session_role", "Sets the login role the MCP executors connect as.",
+	    "A low-privilege role that is a member of every role callers may use (Supabase's "
+	    "authenticator); each call then switches to the caller's role.",
+	    &guc_session_role, "authenticator", PGC_POSTMASTER, 0, check_session_role, nullptr,
+	    nullptr);
+	DefineCustomStringVariable(
+	    "mcp_supa.allowed_roles", "Sets the roles a JWT's role claim may select.",
+	    "Comma-separated role names.", &guc_allowed_roles, "anon,authenticated,service_role",
+	    PGC_SIGHUP, 0, check_allowed_roles, nullptr, nullptr);
 	DefineCustomBoolVariable("mcp_supa.allow_anonymous",
-							 "Sets whether requests without credentials run as anon.", nullptr,
-							 &guc_allow_anonymous, false, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+	                         "Sets whether requests without credentials run as anon.", nullptr,
+	                         &guc_allow_anonymous, false, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 	DefineCustomBoolVariable("mcp_supa.read_only", "Sets whether every MCP call is read-only.",
-							 "Read-only calls run in a transaction that is always rolled back.",
-							 &guc_read_only, false, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+	                         "Read-only calls run in a transaction that is always rolled back.",
+	                         &guc_read_only, false, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 	DefineCustomBoolVariable("mcp_supa.allow_do", "Sets whether execute_sql accepts DO blocks.",
-							 "Statements inside a DO block escape the statement classifier.",
-							 &guc_allow_do, false, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+	                         "Statements inside a DO block escape the statement classifier.",
+	                         &guc_allow_do, false, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 	DefineCustomIntVariable("mcp_supa.max_rows", "Sets the most rows a tool call returns.",
-							"Further rows are not fetched; the result says it was truncated.",
-							&guc_max_rows, 1000, 1, 1000000, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+	                        "Further rows are not fetched; the result says it was truncated.",
+	                        &guc_max_rows, 1000, 1, 1000000, PGC_SIGHUP, 0, nullptr, nullptr,
+	                        nullptr);
 	DefineCustomIntVariable("mcp_supa.max_result_bytes",
-							"Sets the most bytes of rows a tool call returns.", nullptr,
-							&guc_max_result_bytes, 1024 * 1024, 1024, 256 * 1024 * 1024, PGC_SIGHUP,
-							GUC_UNIT_BYTE, nullptr, nullptr, nullptr);
-	DefineCustomIntVariable("mcp_supa.statement_timeout",
-							"Sets the longest a tool call may run.",
-							"Caps the role's own statement_timeout; it never raises it.",
-							&guc_statement_timeout_ms, 30000, 1, 24 * 3600 * 1000, PGC_SIGHUP,
-							GUC_UNIT_MS, nullptr, nullptr, nullptr);
+	                        "Sets the most bytes of rows a tool call returns.", nullptr,
+	                        &guc_max_result_bytes, 1024 * 1024, 1024, 256 * 1024 * 1024, PGC_SIGHUP,
+	                        GUC_UNIT_BYTE, nullptr, nullptr, nullptr);
+	DefineCustomIntVariable("mcp_supa.statement_timeout", "Sets the longest a tool call may run.",
+	                        "Caps the role's own statement_timeout; it never raises it.",
+	                        &guc_statement_timeout_ms, 30000, 1, 24 * 3600 * 1000, PGC_SIGHUP,
+	                        GUC_UNIT_MS, nullptr, nullptr, nullptr);
 	DefineCustomIntVariable("mcp_supa.max_request_bytes",
-							"Sets the largest HTTP body or WebSocket message accepted.", nullptr,
-							&guc_max_request_bytes, 1024 * 1024, 1024, 64 * 1024 * 1024, PGC_SIGHUP,
-							GUC_UNIT_BYTE, nullptr, nullptr, nullptr);
-	DefineCustomIntVariable("mcp_supa.max_queued_calls",
-							"Sets how many tool calls may wait for a free executor.",
-							"Past it a call fails at once with a server busy error.",
-							&guc_max_queued_calls, 256, 0, 100000, PGC_SIGHUP, 0, nullptr, nullptr,
-							nullptr);
-	DefineCustomStringVariable("mcp_supa.allowed_origins",
-							   "Sets the browser origins allowed to call the MCP endpoint.",
-							   "Comma-separated scheme://host[:port] entries or *; requests without "
-							   "Origin and loopback origins are always allowed.",
-							   &guc_allowed_origins, "", PGC_SIGHUP, 0, check_allowed_origins,
-							   nullptr, nullptr);
+	                        "Sets the largest HTTP body or WebSocket message accepted.", nullptr,
+	                        &guc_max_request_bytes, 1024 * 1024, 1024, 64 * 1024 * 1024, PGC_SIGHUP,
+	                        GUC_UNIT_BYTE, nullptr, nullptr, nullptr);
+	DefineCustomIntVariable(
+	    "mcp_supa.max_queued_calls", "Sets how many tool calls may wait for a free executor.",
+	    "Past it a call fails at once with a server busy error.", &guc_max_queued_calls, 256, 0,
+	    100000, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+	DefineCustomStringVariable(
+	    "mcp_supa.allowed_origins", "Sets the browser origins allowed to call the MCP endpoint.",
+	    "Comma-separated scheme://host[:port] entries or *; requests without "
+	    "Origin and loopback origins are always allowed.",
+	    &guc_allowed_origins, "", PGC_SIGHUP, 0, check_allowed_origins, nullptr, nullptr);
 	MarkGUCPrefixReserved("mcp_supa");
 }
 

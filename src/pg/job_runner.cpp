@@ -33,17 +33,30 @@ extern "C" {
 #include "utils/timeout.h"
 }
 
-namespace mcp_supa::pg {
+namespace mcp_supa::pg
+{
 
-namespace {
+namespace
+{
 
 // Settings a role's ALTER ROLE ... SET may carry into a job (step 2). Never request.jwt.*,
 // role or read-only mode: those belong to the caller's verified token and to the executor.
 const char *const kRoleSettingAllowlist[] = {
-	"statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout",
-	"search_path", "work_mem", "maintenance_work_mem", "hash_mem_multiplier",
-	"DateStyle", "IntervalStyle", "TimeZone", "extra_float_digits", "bytea_output",
-	"plan_cache_mode", "default_text_search_config", "client_min_messages",
+    "statement_timeout",
+    "lock_timeout",
+    "idle_in_transaction_session_timeout",
+    "search_path",
+    "work_mem",
+    "maintenance_work_mem",
+    "hash_mem_multiplier",
+    "DateStyle",
+    "IntervalStyle",
+    "TimeZone",
+    "extra_float_digits",
+    "bytea_output",
+    "plan_cache_mode",
+    "default_text_search_config",
+    "client_min_messages",
 };
 
 // What the error path must know. Static rather than local: values written inside PG_TRY
@@ -77,16 +90,15 @@ Oid lookup_role(const char *name)
 {
 	Oid role = get_role_oid(name, true);
 	if (!OidIsValid(role))
-		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
-						errmsg("role \"%s\" does not exist", name)));
+		ereport(ERROR,
+		        (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("role \"%s\" does not exist", name)));
 	Oid session = GetSessionUserId();
 	if (!is_member_of_role(session, role))
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("the executors' session role \"%s\" is not a member of role \"%s\"",
-						GetUserNameFromId(session, false), name),
-				 errhint("GRANT %s TO %s; or change mcp_supa.allowed_roles.", name,
-						 GetUserNameFromId(session, false))));
+		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+		                errmsg("the executors' session role \"%s\" is not a member of role \"%s\"",
+		                       GetUserNameFromId(session, false), name),
+		                errhint("GRANT %s TO %s; or change mcp_supa.allowed_roles.", name,
+		                        GetUserNameFromId(session, false))));
 	return role;
 }
 
@@ -115,8 +127,8 @@ void apply_setting_array(ArrayType *config, int *role_timeout_ms)
 			continue;
 		// A stale or invalid stored value warns instead of failing every call of the role.
 		if (set_config_option(name, value, PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true,
-							  WARNING, false) > 0 &&
-			pg_strcasecmp(name, "statement_timeout") == 0) {
+		                      WARNING, false) > 0 &&
+		    pg_strcasecmp(name, "statement_timeout") == 0) {
 			int ms;
 			if (parse_int(value, &ms, GUC_UNIT_MS, nullptr))
 				*role_timeout_ms = ms;
@@ -129,15 +141,16 @@ void apply_setting_row(Relation rel, Oid db, Oid role, int *role_timeout_ms)
 {
 	ScanKeyData keys[2];
 	ScanKeyInit(&keys[0], Anum_pg_db_role_setting_setdatabase, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(db));
+	            ObjectIdGetDatum(db));
 	ScanKeyInit(&keys[1], Anum_pg_db_role_setting_setrole, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(role));
-	SysScanDesc scan = systable_beginscan(rel, DbRoleSettingDatidRolidIndexId, true, nullptr, 2, keys);
+	            ObjectIdGetDatum(role));
+	SysScanDesc scan =
+	    systable_beginscan(rel, DbRoleSettingDatidRolidIndexId, true, nullptr, 2, keys);
 	HeapTuple tuple;
 	while (HeapTupleIsValid(tuple = systable_getnext(scan))) {
 		bool isnull;
-		Datum config = heap_getattr(tuple, Anum_pg_db_role_setting_setconfig, RelationGetDescr(rel),
-									&isnull);
+		Datum config =
+		    heap_getattr(tuple, Anum_pg_db_role_setting_setconfig, RelationGetDescr(rel), &isnull);
 		if (!isnull)
 			apply_setting_array(DatumGetArrayTypeP(config), role_timeout_ms);
 	}
@@ -160,8 +173,8 @@ int apply_role_settings(Oid role)
 // SET LOCAL, privileged and raising on failure.
 void set_local(const char *name, const char *value)
 {
-	(void) set_config_option(name, value, PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, ERROR,
-							 false);
+	(void)set_config_option(name, value, PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, ERROR,
+	                        false);
 }
 
 // Step 3: the caller's claims as PostgREST 12 sets them, and read-only mode.
@@ -182,7 +195,7 @@ void enter_identity(Oid role)
 {
 	GetUserIdAndSecContext(&st.saved_uid, &st.saved_ctx);
 	SetUserIdAndSecContext(role, st.saved_ctx | SECURITY_LOCAL_USERID_CHANGE |
-									 SECURITY_RESTRICTED_OPERATION);
+	                                 SECURITY_RESTRICTED_OPERATION);
 	st.identity_switched = true;
 }
 
@@ -208,7 +221,7 @@ void refuse_statement(const char *sql, const StatementClass &sc, const char *rea
 {
 	st.refused = true;
 	ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("%s", reason),
-					errposition(chars_before(sql, statement_start(sql, sc)) + 1)));
+	                errposition(chars_before(sql, statement_start(sql, sc)) + 1)));
 }
 
 // Classifies the caller's SQL and refuses the whole job if any statement is not allowed.
@@ -216,8 +229,8 @@ StatementClass *classify_or_refuse(const char *sql, int *count)
 {
 	StatementClass *classes = classify_sql(sql, count);
 	if (*count == 0)
-		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR),
-						errmsg("the SQL text contains no statements")));
+		ereport(ERROR,
+		        (errcode(ERRCODE_SYNTAX_ERROR), errmsg("the SQL text contains no statements")));
 	for (int i = 0; i < *count; i++)
 		if (!classes[i].allowed)
 			refuse_statement(sql, classes[i], classes[i].reason);
@@ -232,14 +245,14 @@ void check_spi(int ret)
 	if (ret == SPI_ERROR_TRANSACTION) {
 		st.refused = true;
 		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-						errmsg("transaction control statements are not allowed")));
+		                errmsg("transaction control statements are not allowed")));
 	}
 	if (ret == SPI_ERROR_COPY) {
 		st.refused = true;
 		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("COPY is not allowed")));
 	}
 	ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR),
-					errmsg("SPI_execute failed: %s", SPI_result_code_string(ret))));
+	                errmsg("SPI_execute failed: %s", SPI_result_code_string(ret))));
 }
 
 // Serializes the current SPI result into the result memory, before SPI_finish frees it.
@@ -257,7 +270,7 @@ void collect_rows(int max_rows, int max_bytes, JobResult *out)
 
 // "sql" jobs: each statement on its own; the last one's rows are the result.
 void run_statements(const JobSpec *job, StatementClass *classes, int count, bool read_only,
-					int max_rows, int max_bytes, JobResult *out)
+                    int max_rows, int max_bytes, JobResult *out)
 {
 	for (int i = 0; i < count; i++) {
 		const StatementClass &sc = classes[i];
@@ -303,7 +316,8 @@ void run_catalog(const JobSpec *job, int max_rows, int max_bytes, JobResult *out
 // True for the statements EXPLAIN accepts from a caller.
 bool explainable(const StatementClass &sc)
 {
-	static const char *const classes[] = {"select", "values", "insert", "update", "delete", "merge"};
+	static const char *const classes[] = {"select", "values", "insert",
+	                                      "update", "delete", "merge"};
 	for (const char *c : classes)
 		if (strcmp(sc.cls, c) == 0)
 			return true;
@@ -312,14 +326,15 @@ bool explainable(const StatementClass &sc)
 
 // "explain" jobs: EXPLAIN (FORMAT JSON[, ANALYZE]) of exactly one statement.
 void run_explain(const JobSpec *job, StatementClass *classes, int count, int max_bytes,
-				 JobResult *out)
+                 JobResult *out)
 {
 	if (count != 1)
 		refuse_statement(job->sql, classes[1], "EXPLAIN takes exactly one statement");
 	if (!explainable(classes[0]))
 		refuse_statement(job->sql, classes[0],
-						 "EXPLAIN works only on SELECT, VALUES, INSERT, UPDATE, DELETE and MERGE");
-	const char *prefix = job->analyze ? "EXPLAIN (FORMAT JSON, ANALYZE) " : "EXPLAIN (FORMAT JSON) ";
+		                 "EXPLAIN works only on SELECT, VALUES, INSERT, UPDATE, DELETE and MERGE");
+	const char *prefix =
+	    job->analyze ? "EXPLAIN (FORMAT JSON, ANALYZE) " : "EXPLAIN (FORMAT JSON) ";
 	char *text = psprintf("%s%.*s", prefix, classes[0].length, job->sql + classes[0].location);
 	st.position_offset = chars_before(job->sql, classes[0].location) - int(strlen(prefix));
 	st.current_text = text;
@@ -399,7 +414,7 @@ void own_statement_position(ErrorData *edata)
 	if (text == nullptr)
 		return;
 	if (edata->cursorpos == 0 && edata->internalpos > 0 && edata->internalquery &&
-		strcmp(edata->internalquery, text) == 0) {
+	    strcmp(edata->internalquery, text) == 0) {
 		edata->cursorpos = edata->internalpos;
 		edata->internalpos = 0;
 		edata->internalquery = nullptr;
@@ -433,8 +448,8 @@ void fix_position(ErrorData *edata)
 void run_job(const JobSpec *job, JobResult *out)
 {
 	if (result_ctx == nullptr)
-		result_ctx = AllocSetContextCreate(TopMemoryContext, "mcp_supa job result",
-										   ALLOCSET_DEFAULT_SIZES);
+		result_ctx =
+		    AllocSetContextCreate(TopMemoryContext, "mcp_supa job result", ALLOCSET_DEFAULT_SIZES);
 	MemoryContextReset(result_ctx);
 	MemoryContext caller_ctx = CurrentMemoryContext;
 	memset(out, 0, sizeof(*out));

@@ -7,7 +7,8 @@
 
 #include "row_json.h"
 
-namespace mcp_supa::pg {
+namespace mcp_supa::pg
+{
 
 enum class JobKind { Sql, Catalog, Explain };
 
@@ -16,27 +17,27 @@ struct JobSpec {
 	JobKind kind;
 	const char *sql;
 	const char *role;
-	const char *claims;  // the verified JWT payload as JSON text
-	const char *method;  // request.method, request.path, request.headers as PostgREST sets them
+	const char *claims; // the verified JWT payload as JSON text
+	const char *method; // request.method, request.path, request.headers as PostgREST sets them
 	const char *path;
 	const char *headers; // JSON object text
 	bool read_only;
-	bool analyze;        // explain jobs: EXPLAIN ANALYZE (still rolled back)
-	int timeout_ms;      // <= 0: only the server's caps apply
+	bool analyze;   // explain jobs: EXPLAIN ANALYZE (still rolled back)
+	int timeout_ms; // <= 0: only the server's caps apply
 	int max_rows;
 	int max_bytes;
-	int nparams;         // catalog jobs: $1..$n as text; a null pointer is SQL NULL
+	int nparams; // catalog jobs: $1..$n as text; a null pointer is SQL NULL
 	const char *const *params;
 };
 
 // The outcome; everything it points to lives until the next run_job.
 struct JobResult {
 	bool ok;
-	bool refused;       // the classifier refused a statement (nothing ran)
+	bool refused; // the classifier refused a statement (nothing ran)
 	const char *command;
 	int statements;
 	RowsJson rows;
-	ErrorData *error;   // when !ok; cursorpos is relative to the job's SQL text
+	ErrorData *error; // when !ok; cursorpos is relative to the job's SQL text
 };
 
 // Runs the job in its own transaction and fills out. Never raises: every ERROR becomes

@@ -11,7 +11,8 @@ PG_MODULE_MAGIC;
 PGDLLEXPORT void _PG_init(void);
 }
 
-namespace {
+namespace
+{
 
 // Registers the static supervisor worker; the postmaster restarts it a second after a crash.
 void register_supervisor()
@@ -36,9 +37,9 @@ void _PG_init(void)
 {
 	if (!process_shared_preload_libraries_in_progress)
 		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-						errmsg("mcp_supa must be loaded via shared_preload_libraries"),
-						errhint("Add mcp_supa to shared_preload_libraries in postgresql.conf and "
-								"restart the server.")));
+		                errmsg("mcp_supa must be loaded via shared_preload_libraries"),
+		                errhint("Add mcp_supa to shared_preload_libraries in postgresql.conf and "
+		                        "restart the server.")));
 	mcp_supa::pg::define_gucs();
 	mcp_supa::pg::define_claim_settings();
 	mcp_supa::pg::install_utility_hook();

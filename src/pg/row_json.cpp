@@ -12,9 +12,11 @@ extern "C" {
 #include "utils/memutils.h"
 }
 
-namespace mcp_supa::pg {
+namespace mcp_supa::pg
+{
 
-namespace {
+namespace
+{
 
 enum class ValueStyle { Bool, Number, Json, Text };
 
@@ -83,7 +85,7 @@ void describe_columns(TupleDesc desc, RowsJson *out, FmgrInfo *outfn, ValueStyle
 
 // Writes one row as a JSON object into buf.
 void append_row(StringInfo buf, HeapTuple tuple, TupleDesc desc, FmgrInfo *outfn,
-				ValueStyle *styles)
+                ValueStyle *styles)
 {
 	appendStringInfoChar(buf, '{');
 	for (int i = 0; i < desc->natts; i++) {
@@ -113,8 +115,7 @@ void empty_rows(RowsJson *out)
 	out->truncated = false;
 }
 
-void serialize_rows(SPITupleTable *tt, uint64 processed, int max_rows, int max_bytes,
-					RowsJson *out)
+void serialize_rows(SPITupleTable *tt, uint64 processed, int max_rows, int max_bytes, RowsJson *out)
 {
 	TupleDesc desc = tt->tupdesc;
 	initStringInfo(&out->columns);
@@ -122,12 +123,13 @@ void serialize_rows(SPITupleTable *tt, uint64 processed, int max_rows, int max_b
 	out->row_count = 0;
 	out->truncated = processed > uint64(max_rows);
 	FmgrInfo *outfn = static_cast<FmgrInfo *>(palloc0(sizeof(FmgrInfo) * Max(desc->natts, 1)));
-	ValueStyle *styles = static_cast<ValueStyle *>(palloc0(sizeof(ValueStyle) * Max(desc->natts, 1)));
+	ValueStyle *styles =
+	    static_cast<ValueStyle *>(palloc0(sizeof(ValueStyle) * Max(desc->natts, 1)));
 	describe_columns(desc, out, outfn, styles);
 
 	// Output functions leak; a per-row context keeps a large result from piling up garbage.
 	MemoryContext row_ctx =
-		AllocSetContextCreate(CurrentMemoryContext, "mcp_supa row", ALLOCSET_DEFAULT_SIZES);
+	    AllocSetContextCreate(CurrentMemoryContext, "mcp_supa row", ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = CurrentMemoryContext;
 	StringInfoData row;
 	initStringInfo(&row);

@@ -9,7 +9,8 @@ extern "C" {
 #include "lib/stringinfo.h"
 }
 
-namespace mcp_supa::pg {
+namespace mcp_supa::pg
+{
 
 struct RowsJson {
 	StringInfoData columns; // [{"name": ..., "type": ...}, ...]
@@ -22,7 +23,7 @@ struct RowsJson {
 // context): at most max_rows rows, and rows stop before the one that would make the rows
 // array longer than max_bytes.
 void serialize_rows(SPITupleTable *tt, uint64 processed, int max_rows, int max_bytes,
-					RowsJson *out);
+                    RowsJson *out);
 
 // Sets out to an empty result (no columns, no rows).
 void empty_rows(RowsJson *out);

@@ -16,9 +16,11 @@ extern "C" {
 #include "utils/wait_event.h"
 }
 
-namespace mcp_supa::pg {
+namespace mcp_supa::pg
+{
 
-namespace {
+namespace
+{
 
 constexpr int kStopTimeoutMs = 800; // pg_ctl stop must end everything within a second
 
@@ -91,7 +93,7 @@ void wait_for_events(GatewayProcess &gw, long max_ms)
 	int rc;
 	if (gw.log_fd() >= 0)
 		rc = WaitLatchOrSocket(MyLatch, events | WL_SOCKET_READABLE, gw.log_fd(), timeout,
-							   PG_WAIT_EXTENSION);
+		                       PG_WAIT_EXTENSION);
 	else
 		rc = WaitLatch(MyLatch, events, timeout, PG_WAIT_EXTENSION);
 	if (rc & WL_LATCH_SET)

@@ -8,9 +8,11 @@ extern "C" {
 #include "tcop/utility.h"
 }
 
-namespace mcp_supa::pg {
+namespace mcp_supa::pg
+{
 
-namespace {
+namespace
+{
 
 ProcessUtility_hook_type prev_hook = nullptr;
 bool armed = false;
@@ -32,14 +34,14 @@ const char *forbidden_statement(Node *stmt)
 }
 
 void guard_utility(PlannedStmt *pstmt, const char *query, bool read_only_tree,
-				   ProcessUtilityContext context, ParamListInfo params, QueryEnvironment *env,
-				   DestReceiver *dest, QueryCompletion *qc)
+                   ProcessUtilityContext context, ParamListInfo params, QueryEnvironment *env,
+                   DestReceiver *dest, QueryCompletion *qc)
 {
 	const char *what = armed ? forbidden_statement(pstmt->utilityStmt) : nullptr;
 	if (what)
 		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-						errmsg("%s is not allowed in an MCP call", what),
-						errdetail("It would change settings for later calls of the same role.")));
+		                errmsg("%s is not allowed in an MCP call", what),
+		                errdetail("It would change settings for later calls of the same role.")));
 	if (prev_hook)
 		prev_hook(pstmt, query, read_only_tree, context, params, env, dest, qc);
 	else

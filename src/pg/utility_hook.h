@@ -2,7 +2,8 @@
 // every later caller of its role (DESIGN §3 step 6), however deeply nested they are.
 #pragma once
 
-namespace mcp_supa::pg {
+namespace mcp_supa::pg
+{
 
 // Installs the hook (chaining any previous one); called from _PG_init.
 void install_utility_hook();

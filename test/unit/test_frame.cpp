@@ -21,7 +21,8 @@ TEST_CASE("a frame round-trips through the decoder", "[frame]")
 
 TEST_CASE("frames split at every byte boundary decode the same", "[frame]")
 {
-	std::string stream = encode_frame("first") + encode_frame("") + encode_frame(std::string(300, 'x'));
+	std::string stream =
+	    encode_frame("first") + encode_frame("") + encode_frame(std::string(300, 'x'));
 	FrameDecoder d;
 	std::vector<std::string> got;
 	std::string out;

@@ -67,7 +67,7 @@ TEST_CASE("bad config frames fail with a message naming the problem", "[config]"
 	CHECK_THROWS_AS(parse_gateway_config(R"({"database":5})"), ConfigError);
 	CHECK_THROWS_AS(parse_gateway_config(R"({"listen_addresses":"nowhere"})"), ConfigError);
 	CHECK_THROWS_AS(parse_gateway_config("{\"jwt_secret\":\"" + std::string(5000, 'k') + "\"}"),
-					ConfigError);
+	                ConfigError);
 	// Invalid UTF-8 is malformed JSON, not a crash.
 	CHECK_THROWS_AS(parse_gateway_config("{\"database\":\"\xff\"}"), ConfigError);
 }

@@ -16,7 +16,8 @@
 using namespace mcp_supa::auth;
 using nlohmann::json;
 
-namespace {
+namespace
+{
 
 // The secret of Supabase's self-hosting example, used by the Node-made vectors below.
 const std::string kSecret = "super-secret-jwt-token-with-at-least-32-characters-long";
@@ -33,7 +34,7 @@ std::string raw_hmac(const EVP_MD *md, const std::string &key, const std::string
 
 // Builds a token from raw header and payload bytes, signed so only the content is at fault.
 std::string make_token(const std::string &header, const std::string &payload,
-					   const std::string &secret = kSecret, const EVP_MD *md = EVP_sha256())
+                       const std::string &secret = kSecret, const EVP_MD *md = EVP_sha256())
 {
 	std::string input = base64url_encode(header) + "." + base64url_encode(payload);
 	return input + "." + base64url_encode(raw_hmac(md, secret, input));
@@ -49,7 +50,7 @@ const std::string kHs256Header = R"({"alg":"HS256","typ":"JWT"})";
 
 // Verifies a token that must be refused and returns why.
 JwtError refusal(const std::string &token, std::int64_t now = 1700000000,
-				 const std::string &secret = kSecret, int leeway = 30)
+                 const std::string &secret = kSecret, int leeway = 30)
 {
 	JwtVerifier v(secret, leeway);
 	JwtError err = JwtError::Malformed;
@@ -60,7 +61,7 @@ JwtError refusal(const std::string &token, std::int64_t now = 1700000000,
 
 // Verifies a token that must be accepted and returns its claims.
 json accepted(const std::string &token, std::int64_t now = 1700000000,
-			  const std::string &secret = kSecret, int leeway = 30)
+              const std::string &secret = kSecret, int leeway = 30)
 {
 	JwtVerifier v(secret, leeway);
 	JwtError err = JwtError::Malformed;
@@ -95,9 +96,17 @@ TEST_CASE("base64url encodes the RFC 4648 §10 vectors without padding", "[base6
 TEST_CASE("base64url decodes the RFC 4648 §10 vectors, padded or not", "[base64url]")
 {
 	const std::pair<const char *, const char *> vectors[] = {
-		{"", ""},		  {"Zg", "f"},		{"Zg==", "f"},		 {"Zm8", "fo"},
-		{"Zm8=", "fo"},	  {"Zm9v", "foo"},	{"Zm9vYg", "foob"},	 {"Zm9vYg==", "foob"},
-		{"Zm9vYmE", "fooba"}, {"Zm9vYmE=", "fooba"}, {"Zm9vYmFy", "foobar"},
+	    {"", ""},
+	    {"Zg", "f"},
+	    {"Zg==", "f"},
+	    {"Zm8", "fo"},
+	    {"Zm8=", "fo"},
+	    {"Zm9v", "foo"},
+	    {"Zm9vYg", "foob"},
+	    {"Zm9vYg==", "foob"},
+	    {"Zm9vYmE", "fooba"},
+	    {"Zm9vYmE=", "fooba"},
+	    {"Zm9vYmFy", "foobar"},
 	};
 	for (const auto &[text, bytes] : vectors) {
 		std::string out;
@@ -120,21 +129,21 @@ TEST_CASE("base64url uses - and _ and refuses the standard alphabet's + and /", 
 TEST_CASE("base64url refuses bad lengths, padding, characters and unused bits", "[base64url]")
 {
 	const char *bad[] = {
-		"Z",		// remainder 1 can encode no whole byte
-		"Zm9vY",	// same, after a full quantum
-		"Zg=",		// padding that does not complete the quantum
-		"Zg===",	// too much padding
-		"Zm8==",	// two '=' after three characters
-		"=",		// padding alone
-		"====",		// padding alone, full quantum
-		"Zg==Zg==", // padding in the middle
-		"Zm9v=",	// padding after a complete quantum
-		"Zh",		// "f" with non-zero unused bits
-		"Zm9=",		// "fo" with non-zero unused bits
-		"Zm 9v",	// blank
-		"Zm9v\n",	// newline
-		"Zm.v",		// the JWS separator
-		"Zm9\xc3\xa9", // non-ASCII
+	    "Z",           // remainder 1 can encode no whole byte
+	    "Zm9vY",       // same, after a full quantum
+	    "Zg=",         // padding that does not complete the quantum
+	    "Zg===",       // too much padding
+	    "Zm8==",       // two '=' after three characters
+	    "=",           // padding alone
+	    "====",        // padding alone, full quantum
+	    "Zg==Zg==",    // padding in the middle
+	    "Zm9v=",       // padding after a complete quantum
+	    "Zh",          // "f" with non-zero unused bits
+	    "Zm9=",        // "fo" with non-zero unused bits
+	    "Zm 9v",       // blank
+	    "Zm9v\n",      // newline
+	    "Zm.v",        // the JWS separator
+	    "Zm9\xc3\xa9", // non-ASCII
 	};
 	for (const char *text : bad) {
 		std::string out;
@@ -166,20 +175,20 @@ TEST_CASE("the RFC 7515 A.1 HS256 example verifies", "[jwt]")
 {
 	std::string key;
 	REQUIRE(base64url_decode("AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4h"
-							 "cgUuTwjAzZr1Z9CAow",
-							 key));
+	                         "cgUuTwjAzZr1Z9CAow",
+	                         key));
 	const std::string token =
-		"eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9."
-		"eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0"
-		"cnVlfQ."
-		"dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+	    "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9."
+	    "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0"
+	    "cnVlfQ."
+	    "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 	JwtVerifier v(key);
 	JwtError err = JwtError::Malformed;
 	auto r = v.verify(token, 1300819370, err);
 	REQUIRE(r.has_value());
 	CHECK(r->header == json({{"typ", "JWT"}, {"alg", "HS256"}}));
 	CHECK(r->claims ==
-		  json({{"iss", "joe"}, {"exp", 1300819380}, {"http://example.com/is_root", true}}));
+	      json({{"iss", "joe"}, {"exp", 1300819380}, {"http://example.com/is_root", true}}));
 
 	// Its exp lies in 2011: today it is expired.
 	CHECK_FALSE(v.verify(token, std::int64_t(std::time(nullptr)), err).has_value());
@@ -189,23 +198,23 @@ TEST_CASE("the RFC 7515 A.1 HS256 example verifies", "[jwt]")
 // Made outside C++ with Node 20: crypto.createHmac(h, kSecret) over base64url(JSON.stringify
 // ({alg, typ: 'JWT'})) + '.' + base64url(JSON.stringify(claims)); iat 1700000000, exp 1700003600.
 const char *const kNodeHs256 =
-	"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
-	"eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImF1dGhlbnRpY2F0ZWQiLCJzdWIiOiIwYjllNWY0Yy0zYTFlLTRj"
-	"NTctOWQwYS0yZjFjOGU3YjZhNTUiLCJlbWFpbCI6ImFuYUBleGFtcGxlLmNvbSIsImlhdCI6MTcwMDAwMDAwMCwiZXhw"
-	"IjoxNzAwMDAzNjAwfQ."
-	"0c2SpsBCwY36nfdOm-it89lsemn5pU9Cx-J_5I_KE68";
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+    "eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImF1dGhlbnRpY2F0ZWQiLCJzdWIiOiIwYjllNWY0Yy0zYTFlLTRj"
+    "NTctOWQwYS0yZjFjOGU3YjZhNTUiLCJlbWFpbCI6ImFuYUBleGFtcGxlLmNvbSIsImlhdCI6MTcwMDAwMDAwMCwiZXhw"
+    "IjoxNzAwMDAzNjAwfQ."
+    "0c2SpsBCwY36nfdOm-it89lsemn5pU9Cx-J_5I_KE68";
 const char *const kNodeHs384 =
-	"eyJhbGciOiJIUzM4NCIsInR5cCI6IkpXVCJ9."
-	"eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImF1dGhlbnRpY2F0ZWQiLCJzdWIiOiIwYjllNWY0Yy0zYTFlLTRj"
-	"NTctOWQwYS0yZjFjOGU3YjZhNTUiLCJlbWFpbCI6ImFuYUBleGFtcGxlLmNvbSIsImlhdCI6MTcwMDAwMDAwMCwiZXhw"
-	"IjoxNzAwMDAzNjAwfQ."
-	"FpbNfscfCL1_REFN-GtIe2rUVO-1nNXMHvyrfyF7FiEggUGAY2Aste8MxvMvjbja";
+    "eyJhbGciOiJIUzM4NCIsInR5cCI6IkpXVCJ9."
+    "eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImF1dGhlbnRpY2F0ZWQiLCJzdWIiOiIwYjllNWY0Yy0zYTFlLTRj"
+    "NTctOWQwYS0yZjFjOGU3YjZhNTUiLCJlbWFpbCI6ImFuYUBleGFtcGxlLmNvbSIsImlhdCI6MTcwMDAwMDAwMCwiZXhw"
+    "IjoxNzAwMDAzNjAwfQ."
+    "FpbNfscfCL1_REFN-GtIe2rUVO-1nNXMHvyrfyF7FiEggUGAY2Aste8MxvMvjbja";
 const char *const kNodeHs512 =
-	"eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9."
-	"eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImF1dGhlbnRpY2F0ZWQiLCJzdWIiOiIwYjllNWY0Yy0zYTFlLTRj"
-	"NTctOWQwYS0yZjFjOGU3YjZhNTUiLCJlbWFpbCI6ImFuYUBleGFtcGxlLmNvbSIsImlhdCI6MTcwMDAwMDAwMCwiZXhw"
-	"IjoxNzAwMDAzNjAwfQ."
-	"sUgTjelte8tjERTu-1MhwdHSqXq32r1SqZDneqKnYnDHYrTvZ1oaSeyuY_3pq0ZJm08Akk3r0H4S2yUT1eDP0A";
+    "eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9."
+    "eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImF1dGhlbnRpY2F0ZWQiLCJzdWIiOiIwYjllNWY0Yy0zYTFlLTRj"
+    "NTctOWQwYS0yZjFjOGU3YjZhNTUiLCJlbWFpbCI6ImFuYUBleGFtcGxlLmNvbSIsImlhdCI6MTcwMDAwMDAwMCwiZXhw"
+    "IjoxNzAwMDAzNjAwfQ."
+    "sUgTjelte8tjERTu-1MhwdHSqXq32r1SqZDneqKnYnDHYrTvZ1oaSeyuY_3pq0ZJm08Akk3r0H4S2yUT1eDP0A";
 
 TEST_CASE("HS256, HS384 and HS512 tokens made by Node verify", "[jwt]")
 {
@@ -216,7 +225,7 @@ TEST_CASE("HS256, HS384 and HS512 tokens made by Node verify", "[jwt]")
 		CHECK(claims.at("sub") == "0b9e5f4c-3a1e-4c57-9d0a-2f1c8e7b6a55");
 		CHECK(claims.at("email") == "ana@example.com");
 		CHECK(refusal(token, 1700000100, "another-secret-of-at-least-32-characters") ==
-			  JwtError::BadSignature);
+		      JwtError::BadSignature);
 		CHECK(refusal(token, 1700003600 + 31) == JwtError::Expired);
 	}
 }
@@ -225,18 +234,21 @@ TEST_CASE("HS384 and HS512 tokens built with OpenSSL verify", "[jwt]")
 {
 	const std::string payload = R"({"role":"service_role","exp":1700003600})";
 	CHECK(accepted(make_token(R"({"alg":"HS384"})", payload, kSecret, EVP_sha384())).at("role") ==
-		  "service_role");
+	      "service_role");
 	CHECK(accepted(make_token(R"({"alg":"HS512"})", payload, kSecret, EVP_sha512())).at("role") ==
-		  "service_role");
+	      "service_role");
 	// The digest must match the header: an HS512 MAC under an HS384 header is refused.
 	CHECK(refusal(make_token(R"({"alg":"HS384"})", payload, kSecret, EVP_sha512())) ==
-		  JwtError::BadSignature);
+	      JwtError::BadSignature);
 }
 
 TEST_CASE("a token from sign_hs256 round-trips", "[jwt]")
 {
-	json claims = {{"role", "authenticated"}, {"sub", "u1"}, {"exp", 1700003600},
-				   {"app_metadata", {{"provider", "email"}}}, {"name", "Zoë"}};
+	json claims = {{"role", "authenticated"},
+	               {"sub", "u1"},
+	               {"exp", 1700003600},
+	               {"app_metadata", {{"provider", "email"}}},
+	               {"name", "Zoë"}};
 	std::string token = sign_hs256(claims, kSecret);
 	CHECK(token.find('=') == std::string::npos);
 	JwtVerifier v(kSecret);
@@ -301,7 +313,7 @@ TEST_CASE("alg none is refused with or without a signature", "[jwt]")
 {
 	const std::string payload = R"({"role":"service_role"})";
 	std::string unsigned_token =
-		base64url_encode(R"({"alg":"none","typ":"JWT"})") + "." + base64url_encode(payload) + ".";
+	    base64url_encode(R"({"alg":"none","typ":"JWT"})") + "." + base64url_encode(payload) + ".";
 	CHECK(refusal(unsigned_token) == JwtError::UnsupportedAlg);
 	std::string none_signed = make_token(R"({"alg":"none","typ":"JWT"})", payload);
 	CHECK(refusal(none_signed) == JwtError::UnsupportedAlg);
@@ -311,7 +323,7 @@ TEST_CASE("alg none is refused with or without a signature", "[jwt]")
 		CHECK(refusal(token) == JwtError::UnsupportedAlg);
 	}
 	CHECK(refusal(make_token(std::string(R"({"alg":"HS256\u0000"})"), payload)) ==
-		  JwtError::UnsupportedAlg);
+	      JwtError::UnsupportedAlg);
 }
 
 TEST_CASE("RS256 and ES256 headers over an HMAC of the secret are refused (alg confusion)", "[jwt]")
@@ -334,7 +346,7 @@ TEST_CASE("the header must be an object with a string alg, typ JWT and no crit",
 	CHECK(refusal(make_token(R"({"alg":"HS256","typ":"at+jwt"})", payload)) == JwtError::Malformed);
 	CHECK(refusal(make_token(R"({"alg":"HS256","typ":1})", payload)) == JwtError::Malformed);
 	CHECK(refusal(make_token(R"({"alg":"HS256","crit":["b64"],"b64":false})", payload)) ==
-		  JwtError::Malformed);
+	      JwtError::Malformed);
 	CHECK(accepted(make_token(R"({"alg":"HS256","typ":"jwt"})", payload)).at("role") == "anon");
 	CHECK(accepted(make_token(R"({"alg":"HS256","kid":"k1"})", payload)).at("role") == "anon");
 }
@@ -346,7 +358,7 @@ TEST_CASE("exp is enforced with leeway", "[jwt]")
 	const std::int64_t exp = 1700003600;
 	std::string token = sign_hs256({{"exp", exp}}, kSecret);
 	accepted(token, exp - 1);
-	accepted(token, exp);	   // within the 30 s leeway
+	accepted(token, exp);      // within the 30 s leeway
 	accepted(token, exp + 29); // still within it
 	CHECK(refusal(token, exp + 30) == JwtError::Expired);
 	CHECK(refusal(token, exp + 3600) == JwtError::Expired);
@@ -387,7 +399,7 @@ TEST_CASE("time claims must be finite numbers; iat is not checked", "[jwt]")
 	accepted(make_token(kHs256Header, R"({"exp":18446744073709551615})"), now);
 	accepted(make_token(kHs256Header, R"({"exp":9223372036854775807})"), now);
 	CHECK(refusal(make_token(kHs256Header, R"({"exp":-9223372036854775808})"), now) ==
-		  JwtError::Expired);
+	      JwtError::Expired);
 	CHECK(refusal(make_token(kHs256Header, R"({"nbf":1e300})"), now) == JwtError::NotYetValid);
 	accepted(sign_hs256({{"iat", now + 86400}}, kSecret), now);
 	accepted(sign_hs256({{"iat", "whenever"}}, kSecret), now);
@@ -430,8 +442,7 @@ TEST_CASE("characters outside base64url, and padding, are refused", "[jwt]")
 	REQUIRE(base64url_decode(padded, out));
 	CHECK(refusal(sign_segments(padded + "." + b)) == JwtError::BadBase64);
 	// A respelled signature (same bytes, non-zero unused bits in the last character) is refused.
-	const std::string alphabet =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 	std::string respelled = token;
 	respelled.back() = alphabet[alphabet.find(token.back()) | 1];
 	CHECK(refusal(respelled) == JwtError::BadBase64);
@@ -464,7 +475,7 @@ TEST_CASE("a payload or header that is not JSON is BadJson", "[jwt]")
 TEST_CASE("duplicate member names and deep nesting are BadJson", "[jwt]")
 {
 	CHECK(refusal(make_token(kHs256Header, R"({"role":"anon","role":"service_role"})")) ==
-		  JwtError::BadJson);
+	      JwtError::BadJson);
 	CHECK(refusal(make_token(kHs256Header, R"({"a":{"x":1,"x":2}})")) == JwtError::BadJson);
 	CHECK(refusal(make_token(R"({"alg":"none","alg":"HS256"})", "{}")) == JwtError::BadJson);
 	// The same name in sibling or nested objects is fine.
@@ -499,9 +510,9 @@ TEST_CASE("tokens over 16 KiB are refused before decoding", "[jwt]")
 
 TEST_CASE("every error has a short distinct message", "[jwt]")
 {
-	const JwtError all[] = {JwtError::Malformed,	  JwtError::BadBase64,	  JwtError::BadJson,
-							JwtError::UnsupportedAlg, JwtError::BadSignature, JwtError::Expired,
-							JwtError::NotYetValid,	  JwtError::NoKey,		  JwtError::TooLarge};
+	const JwtError all[] = {JwtError::Malformed,      JwtError::BadBase64,    JwtError::BadJson,
+	                        JwtError::UnsupportedAlg, JwtError::BadSignature, JwtError::Expired,
+	                        JwtError::NotYetValid,    JwtError::NoKey,        JwtError::TooLarge};
 	std::set<std::string> seen;
 	for (JwtError e : all) {
 		std::string m = jwt_error_message(e);
@@ -513,5 +524,5 @@ TEST_CASE("every error has a short distinct message", "[jwt]")
 	CHECK(std::string(jwt_error_message(JwtError::Expired)) == "token expired");
 	JwtError err = JwtError::Malformed;
 	static_assert(noexcept(std::declval<const JwtVerifier &>().verify("", 0, err)),
-				  "verify() must not throw");
+	              "verify() must not throw");
 }

@@ -12,7 +12,8 @@
 using namespace mcp_supa;
 using mcp::Json;
 
-namespace {
+namespace
+{
 
 // Records jobs instead of running them; the test answers them.
 struct FakeSink : mcp::JobSink {
@@ -48,8 +49,10 @@ struct Harness {
 	}
 	void init(const char *version = "2025-11-25")
 	{
-		send({{"jsonrpc", "2.0"}, {"id", 0}, {"method", "initialize"},
-			  {"params", {{"protocolVersion", version}, {"capabilities", Json::object()}}}});
+		send({{"jsonrpc", "2.0"},
+		      {"id", 0},
+		      {"method", "initialize"},
+		      {"params", {{"protocolVersion", version}, {"capabilities", Json::object()}}}});
 	}
 };
 
@@ -59,15 +62,16 @@ TEST_CASE("JSON-RPC messages are classified and validated", "[jsonrpc]")
 {
 	using mcp::MessageKind;
 	CHECK(mcp::classify_message(Json::parse(R"({"jsonrpc":"2.0","id":1,"method":"ping"})")).kind ==
-		  MessageKind::Request);
+	      MessageKind::Request);
 	CHECK(mcp::classify_message(Json::parse(R"({"jsonrpc":"2.0","method":"x"})")).kind ==
-		  MessageKind::Notification);
+	      MessageKind::Notification);
 	CHECK(mcp::classify_message(Json::parse(R"({"jsonrpc":"2.0","id":"a","result":{}})")).kind ==
-		  MessageKind::Response);
-	for (const char *bad : {R"([])", R"({"id":1,"method":"ping"})", R"({"jsonrpc":"2.0","id":1.5,"method":"p"})",
-							R"({"jsonrpc":"2.0","id":null,"method":"p"})", R"({"jsonrpc":"2.0","id":1,"method":""})",
-							R"({"jsonrpc":"2.0","id":1,"method":"p","params":[1]})",
-							R"({"jsonrpc":"2.0","id":1,"result":{},"error":{}})", R"({"jsonrpc":"2.0"})"})
+	      MessageKind::Response);
+	for (const char *bad :
+	     {R"([])", R"({"id":1,"method":"ping"})", R"({"jsonrpc":"2.0","id":1.5,"method":"p"})",
+	      R"({"jsonrpc":"2.0","id":null,"method":"p"})", R"({"jsonrpc":"2.0","id":1,"method":""})",
+	      R"({"jsonrpc":"2.0","id":1,"method":"p","params":[1]})",
+	      R"({"jsonrpc":"2.0","id":1,"result":{},"error":{}})", R"({"jsonrpc":"2.0"})"})
 		CHECK(mcp::classify_message(Json::parse(bad)).kind == MessageKind::Invalid);
 	Json e = mcp::make_error(7, -32601, "nope");
 	CHECK(e["error"]["code"] == -32601);
@@ -113,7 +117,8 @@ TEST_CASE("tools/list lists every tool with schemas and annotations", "[mcp][too
 		CHECK(t["annotations"].contains("readOnlyHint"));
 	}
 	CHECK_FALSE(h.replies.back()["result"].contains("nextCursor"));
-	h.send({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/list"}, {"params", {{"cursor", "99"}}}});
+	h.send(
+	    {{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/list"}, {"params", {{"cursor", "99"}}}});
 	CHECK(h.replies.back()["error"]["code"] == -32602);
 }
 
@@ -121,8 +126,10 @@ TEST_CASE("tools/call builds a job carrying the caller and answers with its resu
 {
 	Harness h;
 	h.init();
-	h.send({{"jsonrpc", "2.0"}, {"id", 5}, {"method", "tools/call"},
-			{"params", {{"name", "execute_sql"}, {"arguments", {{"query", "select 1"}}}}}});
+	h.send({{"jsonrpc", "2.0"},
+	        {"id", 5},
+	        {"method", "tools/call"},
+	        {"params", {{"name", "execute_sql"}, {"arguments", {{"query", "select 1"}}}}}});
 	REQUIRE(h.sink.jobs.size() == 1);
 	const Json &job = h.sink.jobs[0].first;
 	CHECK(job["kind"] == "sql");
@@ -132,33 +139,34 @@ TEST_CASE("tools/call builds a job carrying the caller and answers with its resu
 	CHECK(job["max_rows"] == h.cfg.max_rows);
 	CHECK(h.server.in_flight() == 1);
 	h.sink.jobs[0].second({{"ok", true},
-						   {"command", "SELECT"},
-						   {"rows", Json::array({{{"x", 1}}})},
-						   {"row_count", 1},
-						   {"truncated", false},
-						   {"columns", Json::array({{{"name", "x"}, {"type", "integer"}}})}});
+	                       {"command", "SELECT"},
+	                       {"rows", Json::array({{{"x", 1}}})},
+	                       {"row_count", 1},
+	                       {"truncated", false},
+	                       {"columns", Json::array({{{"name", "x"}, {"type", "integer"}}})}});
 	const Json &r = h.replies.back();
 	CHECK(r["id"] == 5);
 	CHECK(r["result"]["isError"] == false);
 	CHECK(r["result"]["structuredContent"]["rows"][0]["x"] == 1);
-	CHECK_THAT(r["result"]["content"][0]["text"].get<std::string>(), Catch::Contains("<untrusted-data-"));
+	CHECK_THAT(r["result"]["content"][0]["text"].get<std::string>(),
+	           Catch::Contains("<untrusted-data-"));
 	CHECK(h.server.in_flight() == 0);
 }
 
 TEST_CASE("SQL errors become tool errors with every field", "[tools]")
 {
 	Json r = tools::shape_result("execute_sql", Json::object(),
-								 {{"ok", false},
-								  {"error",
-								   {{"sqlstate", "42601"},
-									{"message", "syntax error at or near \"fromm\""},
-									{"hint", "check it"},
-									{"position", 10}}}},
-								 "t");
+	                             {{"ok", false},
+	                              {"error",
+	                               {{"sqlstate", "42601"},
+	                                {"message", "syntax error at or near \"fromm\""},
+	                                {"hint", "check it"},
+	                                {"position", 10}}}},
+	                             "t");
 	CHECK(r["isError"] == true);
 	std::string text = r["content"][0]["text"];
 	CHECK_THAT(text, Catch::Contains("42601") && Catch::Contains("HINT: check it") &&
-						 Catch::Contains("POSITION: 10"));
+	                     Catch::Contains("POSITION: 10"));
 	CHECK(r["structuredContent"]["error"]["sqlstate"] == "42601");
 }
 
@@ -171,13 +179,16 @@ TEST_CASE("tool arguments are validated before any job", "[tools]")
 	CHECK_FALSE(tools::build_job("execute_sql", {{"query", 5}}, limits, err));
 	CHECK_FALSE(tools::build_job("execute_sql", {{"query", ""}}, limits, err));
 	CHECK_FALSE(tools::build_job("execute_sql", {{"query", std::string(101, 'x')}}, limits, err));
-	CHECK_FALSE(tools::build_job("execute_sql", {{"query", "select 1"}, {"extra", 1}}, limits, err));
+	CHECK_FALSE(
+	    tools::build_job("execute_sql", {{"query", "select 1"}, {"extra", 1}}, limits, err));
 	CHECK_THAT(err, Catch::Contains("extra"));
 	CHECK_FALSE(tools::build_job("list_tables", {{"schemas", "public"}}, limits, err));
 	CHECK_FALSE(tools::build_job("list_tables", {{"schemas", Json::array({1})}}, limits, err));
 	CHECK_FALSE(tools::build_job("describe_table", {{"schema", "public"}}, limits, err));
-	CHECK_FALSE(tools::build_job("explain_query", {{"query", "x"}, {"analyze", "yes"}}, limits, err));
-	auto lt = tools::build_job("list_tables", {{"schemas", {"a'b", "c"}}, {"verbose", true}}, limits, err);
+	CHECK_FALSE(
+	    tools::build_job("explain_query", {{"query", "x"}, {"analyze", "yes"}}, limits, err));
+	auto lt = tools::build_job("list_tables", {{"schemas", {"a'b", "c"}}, {"verbose", true}},
+	                           limits, err);
 	REQUIRE(lt);
 	// Identifiers travel as parameters, never inside the SQL text.
 	CHECK((*lt)["params"][0] == R"(["a'b","c"])");
@@ -185,17 +196,23 @@ TEST_CASE("tool arguments are validated before any job", "[tools]")
 	CHECK((*lt)["sql"].get<std::string>().find("a'b") == std::string::npos);
 	CHECK((*lt)["read_only"] == true);
 	limits.read_only = true;
-	CHECK((*tools::build_job("execute_sql", {{"query", "select 1"}}, limits, err))["read_only"] == true);
+	CHECK((*tools::build_job("execute_sql", {{"query", "select 1"}}, limits, err))["read_only"] ==
+	      true);
 }
 
 TEST_CASE("invalid arguments answer isError, unknown tools -32602", "[mcp][tools]")
 {
 	Harness h;
 	h.init();
-	h.send({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/call"},
-			{"params", {{"name", "execute_sql"}, {"arguments", {{"query", 1}}}}}});
+	h.send({{"jsonrpc", "2.0"},
+	        {"id", 1},
+	        {"method", "tools/call"},
+	        {"params", {{"name", "execute_sql"}, {"arguments", {{"query", 1}}}}}});
 	CHECK(h.replies.back()["result"]["isError"] == true);
-	h.send({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/call"}, {"params", {{"name", "drop_db"}}}});
+	h.send({{"jsonrpc", "2.0"},
+	        {"id", 2},
+	        {"method", "tools/call"},
+	        {"params", {{"name", "drop_db"}}}});
 	CHECK(h.replies.back()["error"]["code"] == -32602);
 	CHECK(h.sink.jobs.empty());
 }
@@ -205,9 +222,14 @@ TEST_CASE("notifications/cancelled and a closed session cancel running calls", "
 	Harness h;
 	h.init();
 	for (int id : {10, 11})
-		h.send({{"jsonrpc", "2.0"}, {"id", id}, {"method", "tools/call"},
-				{"params", {{"name", "execute_sql"}, {"arguments", {{"query", "select pg_sleep(9)"}}}}}});
-	h.send({{"jsonrpc", "2.0"}, {"method", "notifications/cancelled"}, {"params", {{"requestId", 10}}}});
+		h.send({{"jsonrpc", "2.0"},
+		        {"id", id},
+		        {"method", "tools/call"},
+		        {"params",
+		         {{"name", "execute_sql"}, {"arguments", {{"query", "select pg_sleep(9)"}}}}}});
+	h.send({{"jsonrpc", "2.0"},
+	        {"method", "notifications/cancelled"},
+	        {"params", {{"requestId", 10}}}});
 	REQUIRE(h.sink.cancelled == std::vector<uint64_t>{1});
 	h.server.cancel_session("s1");
 	CHECK(h.sink.cancelled.size() == 3); // 1 again (still running) and 2
@@ -218,8 +240,12 @@ TEST_CASE("the dispatcher queues, bounds, assigns and fails jobs", "[dispatcher]
 	std::vector<std::pair<int, std::string>> sent;
 	std::vector<pid_t> signalled;
 	ipc::Dispatcher d(
-		1, [&](int e, const std::string &p) { sent.emplace_back(e, p); return true; },
-		[&](pid_t pid) { signalled.push_back(pid); });
+	    1,
+	    [&](int e, const std::string &p) {
+		    sent.emplace_back(e, p);
+		    return true;
+	    },
+	    [&](pid_t pid) { signalled.push_back(pid); });
 	std::vector<Json> results;
 	auto done = [&](const Json &r) { results.push_back(r); };
 	uint64_t a = d.submit({{"sql", "a"}}, done); // queued: no executor yet
@@ -288,9 +314,10 @@ TEST_CASE("the authenticator maps tokens to principals", "[auth]")
 	cfg.jwt_secret = std::string(40, 'q');
 	auth::Authenticator a(cfg);
 	int64_t now = 1800000000;
-	auto ok = a.authenticate(auth::sign_hs256({{"role", "authenticated"}, {"sub", "u"}, {"exp", now + 60}},
-											   cfg.jwt_secret),
-							 now);
+	auto ok = a.authenticate(
+	    auth::sign_hs256({{"role", "authenticated"}, {"sub", "u"}, {"exp", now + 60}},
+	                     cfg.jwt_secret),
+	    now);
 	REQUIRE(ok.ok);
 	CHECK(ok.principal.role == "authenticated");
 	CHECK(ok.principal.subject == "u");

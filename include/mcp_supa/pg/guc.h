@@ -1,7 +1,8 @@
 // The mcp_supa.* settings, defined in _PG_init (src/pg/guc.cpp). No PostgreSQL types here.
 #pragma once
 
-namespace mcp_supa::pg {
+namespace mcp_supa::pg
+{
 
 extern char *guc_listen_addresses;
 extern int guc_port;
