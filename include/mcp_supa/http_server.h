@@ -80,6 +80,8 @@ private:
 	// HTTP
 	int http_request(lws *wsi, HttpConn &c);
 	int mcp_post_body(lws *wsi, HttpConn &c);
+	// The session a request names, or nullptr after answering 400/404.
+	mcp::Session *request_session(lws *wsi, HttpConn &c);
 	void mcp_get(lws *wsi, HttpConn &c);
 	void mcp_delete(lws *wsi, HttpConn &c);
 	void respond(lws *wsi, HttpConn &c, unsigned status, std::string body,

@@ -116,25 +116,14 @@ std::vector<std::string> parse_origin_list(std::string_view value)
 
 std::vector<std::string> parse_listen_addresses(std::string_view value)
 {
-	std::vector<std::string> out;
-	std::size_t start = 0;
-	while (start <= value.size()) {
-		std::size_t comma = value.find(',', start);
-		if (comma == std::string_view::npos)
-			comma = value.size();
-		std::string item(trim(value.substr(start, comma - start)));
-		start = comma + 1;
-		if (item.empty())
-			continue;
+	std::vector<std::string> out = split_list(value);
+	for (const auto &item : out)
 		if (item != "*" && item != "localhost" && !is_ip_literal(item))
-			throw ConfigError(
-			    "\"" + item +
-			    "\" is not a valid listen address (use *, localhost or a numeric IP)");
-		if (out.size() == kMaxListenAddresses)
-			throw ConfigError("at most " + std::to_string(kMaxListenAddresses) +
-			                  " listen addresses are supported");
-		out.push_back(item);
-	}
+			throw ConfigError("\"" + item +
+							  "\" is not a valid listen address (use *, localhost or a numeric IP)");
+	if (out.size() > kMaxListenAddresses)
+		throw ConfigError("at most " + std::to_string(kMaxListenAddresses) +
+						  " listen addresses are supported");
 	if (out.empty())
 		throw ConfigError("listen_addresses names no address");
 	return out;

@@ -565,22 +565,30 @@ int HttpServer::http_request(lws *wsi, HttpConn &c)
 	return 0; // the body follows
 }
 
+mcp::Session *HttpServer::request_session(lws *wsi, HttpConn &c)
+{
+	if (c.headers.session_id.empty()) {
+		respond_rpc_error(wsi, c, 400, mcp::rpc_error::kInvalidRequest,
+		                  "Mcp-Session-Id header required (send initialize first)");
+		return nullptr;
+	}
+	mcp::Session *s = core_->sessions.find(c.headers.session_id, now_ms());
+	// Another principal's session is answered like an unknown one: no session oracle.
+	if (!s || s->principal_key != c.principal.key()) {
+		respond_rpc_error(wsi, c, 404, mcp::rpc_error::kInvalidRequest, "session not found");
+		return nullptr;
+	}
+	return s;
+}
+
 void HttpServer::mcp_get(lws *wsi, HttpConn &c)
 {
 	if (!accepts(c.headers.accept, "text/event-stream")) {
 		respond(wsi, c, 406, error_body(406, "Accept must list text/event-stream"));
 		return;
 	}
-	if (c.headers.session_id.empty()) {
-		respond_rpc_error(wsi, c, 400, mcp::rpc_error::kInvalidRequest,
-		                  "Mcp-Session-Id header required");
+	if (!request_session(wsi, c))
 		return;
-	}
-	mcp::Session *s = core_->sessions.find(c.headers.session_id, now_ms());
-	if (!s || s->principal_key != c.principal.key()) {
-		respond(wsi, c, 404, error_body(404, "session not found"));
-		return;
-	}
 	// The server sends no requests or notifications of its own yet: the stream only stays open.
 	c.sse = true;
 	respond(wsi, c, 200, "", "text/event-stream");
@@ -588,16 +596,9 @@ void HttpServer::mcp_get(lws *wsi, HttpConn &c)
 
 void HttpServer::mcp_delete(lws *wsi, HttpConn &c)
 {
-	if (c.headers.session_id.empty()) {
-		respond_rpc_error(wsi, c, 400, mcp::rpc_error::kInvalidRequest,
-		                  "Mcp-Session-Id header required");
+	mcp::Session *s = request_session(wsi, c);
+	if (!s)
 		return;
-	}
-	mcp::Session *s = core_->sessions.find(c.headers.session_id, now_ms());
-	if (!s || s->principal_key != c.principal.key()) {
-		respond(wsi, c, 404, error_body(404, "session not found"));
-		return;
-	}
 	core_->server.cancel_session(s->id);
 	core_->sessions.erase(s->id);
 	respond(wsi, c, 204, "");
@@ -670,16 +671,9 @@ int HttpServer::mcp_post_body(lws *wsi, HttpConn &c)
 		}
 		c.out_session_id = session->id;
 	} else {
-		if (c.headers.session_id.empty()) {
-			respond_rpc_error(wsi, c, 400, mcp::rpc_error::kInvalidRequest,
-			                  "Mcp-Session-Id header required (send initialize first)");
+		session = request_session(wsi, c);
+		if (!session)
 			return 0;
-		}
-		session = core_->sessions.find(c.headers.session_id, now_ms());
-		if (!session || session->principal_key != c.principal.key()) {
-			respond_rpc_error(wsi, c, 404, mcp::rpc_error::kInvalidRequest, "session not found");
-			return 0;
-		}
 		if (c.batch && session->protocol_version != "2025-03-26") {
 			respond_rpc_error(wsi, c, 400, mcp::rpc_error::kInvalidRequest,
 			                  "JSON-RPC batches are only accepted in protocol version 2025-03-26");

@@ -56,34 +56,6 @@ constexpr std::size_t kReadChunk = 64 * 1024;
 volatile sig_atomic_t got_sigterm = 0;
 volatile sig_atomic_t in_job = 0;
 
-// pg_guard (guard.h) with volatile state: inlined into these loops, guard.h's version trips
-// -Wclobbered. Runs a PostgreSQL call that may raise and rethrows an ERROR as PgError; the
-// callable must hold no C++ object with a destructor.
-template <typename F> void guarded(F &&f)
-{
-	MemoryContext ctx = CurrentMemoryContext;
-	volatile int code = 0;
-	volatile bool failed = false;
-	char msg[1024] = {0};
-	PG_TRY();
-	{
-		f();
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(ctx);
-		ErrorData *edata = CopyErrorData();
-		FlushErrorState();
-		code = edata->sqlerrcode;
-		strlcpy(msg, edata->message ? edata->message : "unknown error", sizeof(msg));
-		FreeErrorData(edata);
-		failed = true;
-	}
-	PG_END_TRY();
-	if (failed)
-		throw PgError(code, msg);
-}
-
 // SIGTERM: leave between jobs; during a job also end it at its next interrupt check
 // (PostgreSQL's own die() does the same), so that pg_ctl stop does not wait for a query.
 void handle_sigterm(SIGNAL_ARGS)
@@ -166,7 +138,7 @@ void warn_claim_defaults_in_xact()
 void warn_claim_defaults()
 {
 	try {
-		guarded([] {
+		pg_guard([] {
 			SetCurrentStatementStartTimestamp();
 			StartTransactionCommand();
 			PushActiveSnapshot(GetTransactionSnapshot());
@@ -175,7 +147,7 @@ void warn_claim_defaults()
 			CommitTransactionCommand();
 		});
 	} catch (const PgError &e) {
-		guarded([] { AbortCurrentTransaction(); });
+		pg_guard([] { AbortCurrentTransaction(); });
 		ereport(WARNING,
 		        (errmsg("mcp_supa: could not check request.jwt.* defaults: %s", e.what())));
 	}
@@ -223,7 +195,7 @@ bool write_all(int fd, const std::string &data)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			guarded([fd] {
+			pg_guard([fd] {
 				int rc = WaitLatchOrSocket(
 				    MyLatch, WL_SOCKET_WRITEABLE | WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 				    fd, kIdleCheckMs, PG_WAIT_EXTENSION);
@@ -484,7 +456,7 @@ bool Executor::try_connect()
 	}
 	int fd = fd_;
 	WaitEventSet *set = nullptr;
-	guarded([fd, &set] {
+	pg_guard([fd, &set] {
 		set = CreateWaitEventSet(TopMemoryContext, 3);
 		AddWaitEventToSet(set, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, nullptr);
 		AddWaitEventToSet(set, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, nullptr, nullptr);
@@ -511,7 +483,7 @@ void Executor::disconnect()
 void Executor::wait_unconnected()
 {
 	long timeout = backoff_ms_;
-	guarded([timeout] {
+	pg_guard([timeout] {
 		int rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, timeout,
 		                   PG_WAIT_EXTENSION);
 		if (rc & WL_LATCH_SET)
@@ -526,7 +498,7 @@ void Executor::wait_connected()
 	WaitEvent event;
 	int n = 0;
 	WaitEventSet *set = set_;
-	guarded([set, &event, &n] {
+	pg_guard([set, &event, &n] {
 		n = WaitEventSetWait(set, kIdleCheckMs, &event, 1, PG_WAIT_EXTENSION);
 		if (n > 0 && (event.events & WL_LATCH_SET))
 			ResetLatch(MyLatch);
@@ -572,7 +544,7 @@ void Executor::run_frames()
 void Executor::run()
 {
 	while (!got_sigterm) {
-		guarded([] {
+		pg_guard([] {
 			// A cancel that arrives while idle targets no statement; interrupts (barriers,
 			// termination) must still be served.
 			QueryCancelPending = false;
@@ -596,7 +568,7 @@ void Executor::run()
 			wait_connected();
 		if (fd_ >= 0)
 			run_frames();
-		guarded([] { pgstat_report_stat(false); });
+		pg_guard([] { pgstat_report_stat(false); });
 	}
 	disconnect();
 }
