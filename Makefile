@@ -19,7 +19,8 @@ OBJS = \
 	src/pg/utility_hook.o \
 	src/pg/row_json.o \
 	src/ipc/frame.o \
-	src/ipc/gateway_config.o
+	src/ipc/gateway_config.o \
+	src/auth/rate_limiter.o
 
 DATA = $(wildcard sql/mcp_supa--*.sql)
 REGRESS = $(sort $(notdir $(basename $(filter-out sql/mcp_supa--%,$(wildcard sql/*.sql)))))
@@ -57,6 +58,7 @@ PURE_OBJS = \
 	src/mcp/server.o \
 	src/tools/tools.o \
 	src/auth/authenticator.o \
+	src/auth/rate_limiter.o \
 	src/ipc/gateway_config.o \
 	src/net/router.o \
 	src/net/listen.o \
@@ -108,13 +110,16 @@ unit: $(UNIT_BIN)
 	$(UNIT_BIN)
 
 # ---- the two commands ---------------------------------------------------------------------
-.PHONY: demo demo-stop test unit install-gateway uninstall-gateway print-regress
+.PHONY: demo demo-stop test unit bench install-gateway uninstall-gateway print-regress
 demo:
 	bash scripts/demo.sh
 demo-stop:
 	bash scripts/demo.sh stop
 test:
 	bash scripts/test.sh
+# Benchmarks (bench/run.sh): never part of the test command.
+bench:
+	bash bench/run.sh
 
 # Header dependencies written by -MMD: a changed header rebuilds what includes it.
 -include $(wildcard src/*/*.d test/unit/*.d)

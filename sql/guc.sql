@@ -26,6 +26,9 @@ ALTER SYSTEM SET mcp_supa.max_rows = 0;
 ALTER SYSTEM SET mcp_supa.max_request_bytes = '100';
 ALTER SYSTEM SET mcp_supa.statement_timeout = '0';
 ALTER SYSTEM SET mcp_supa.session_role = '';
+ALTER SYSTEM SET mcp_supa.rate_limit = 'fast';
+ALTER SYSTEM SET mcp_supa.auth_fail_limit = '10/week';
+ALTER SYSTEM SET mcp_supa.auth_ban_time = '0';
 -- A session cannot lift read-only mode or change limits for itself.
 SET mcp_supa.read_only = off;
 SET mcp_supa.max_rows = 1000000;
@@ -34,6 +37,8 @@ ALTER SYSTEM SET mcp_supa.listen_addresses = '127.0.0.1,::1';
 ALTER SYSTEM SET mcp_supa.jwt_secret = 'a-secret-of-at-least-thirty-two-characters';
 ALTER SYSTEM SET mcp_supa.allowed_origins = 'https://app.example, http://localhost:3000, *';
 ALTER SYSTEM SET mcp_supa.max_result_bytes = '2MB';
+ALTER SYSTEM SET mcp_supa.rate_limit = '100 / s';
+ALTER SYSTEM RESET mcp_supa.rate_limit;
 ALTER SYSTEM RESET mcp_supa.allowed_origins;
 ALTER SYSTEM RESET mcp_supa.max_result_bytes;
 ALTER SYSTEM RESET mcp_supa.listen_addresses;

@@ -30,6 +30,9 @@ struct GatewayConfig {
 	int max_queued_calls = 256;
 	std::vector<std::string> allowed_origins; // "*" allows any origin
 	std::string executor_socket = "mcp_supa/executor.sock";
+	std::string rate_limit = "6000/min";	  // per principal and per client address
+	std::string auth_fail_limit = "10/min"; // failed authentications per address
+	int auth_ban_seconds = 300;
 };
 
 // Splits and validates a comma-separated role list; throws ConfigError.

@@ -9,6 +9,7 @@
 #include "mcp_supa/dispatcher.h"
 #include "mcp_supa/gateway_config.h"
 #include "mcp_supa/mcp_server.h"
+#include "mcp_supa/rate_limiter.h"
 #include "mcp_supa/session.h"
 
 namespace mcp_supa
@@ -43,12 +44,26 @@ struct GatewayCore {
 	ipc::Dispatcher dispatcher;
 	DispatcherSink sink;
 	mcp::McpServer server;
+	auth::RateLimiter per_principal;
+	auth::RateLimiter per_address;
+	auth::AuthFailureTracker auth_failures;
 
 	GatewayCore(GatewayConfig c, ipc::Dispatcher::SendFn send, ipc::Dispatcher::CancelFn cancel)
 	    : cfg(std::move(c)), authenticator(cfg),
 	      dispatcher(std::size_t(cfg.max_queued_calls), std::move(send), std::move(cancel)),
 	      sink(dispatcher), server(cfg, sink)
 	{
+		apply_limits();
+	}
+
+	// Takes the rate limits from the settings.
+	void apply_limits()
+	{
+		auth::Rate rate = auth::parse_rate(cfg.rate_limit);
+		per_principal.set_rate(rate);
+		per_address.set_rate(rate);
+		auth_failures.configure(auth::parse_rate(cfg.auth_fail_limit),
+		                        int64_t(cfg.auth_ban_seconds) * 1000);
 	}
 
 	// Applies new settings that need no rebind.
@@ -58,6 +73,7 @@ struct GatewayCore {
 		authenticator.configure(cfg);
 		dispatcher.set_max_queue(std::size_t(cfg.max_queued_calls));
 		server.set_config(cfg);
+		apply_limits();
 	}
 };
 

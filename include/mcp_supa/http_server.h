@@ -89,6 +89,11 @@ private:
 	void respond_rpc_error(lws *wsi, HttpConn &c, unsigned status, int code,
 	                       const std::string &msg);
 	void respond_unauthorized(lws *wsi, HttpConn &c, const std::string &why);
+	void respond_too_many(lws *wsi, HttpConn &c, int64_t wait_ms);
+	// Milliseconds this client address must wait (banned or over its rate); 0: go ahead.
+	int64_t address_wait(const std::string &address);
+	// Counts a failed authentication; logs once when it starts a ban.
+	void note_auth_failure(const std::string &address);
 	int http_writeable(lws *wsi, HttpConn &c);
 	void deliver_http_reply(uint64_t serial, std::size_t slot, nlohmann::json response);
 	// WebSocket

@@ -5,6 +5,8 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "mcp_supa/rate_limiter.h"
+
 namespace mcp_supa
 {
 
@@ -159,6 +161,15 @@ GatewayConfig parse_gateway_config(std::string_view json)
 	cfg.max_queued_calls = int_member(j, "max_queued_calls", cfg.max_queued_calls, 0, 100000);
 	cfg.allowed_origins = parse_origin_list(string_member(j, "allowed_origins", ""));
 	cfg.executor_socket = string_member(j, "executor_socket", cfg.executor_socket);
+	cfg.rate_limit = string_member(j, "rate_limit", cfg.rate_limit);
+	cfg.auth_fail_limit = string_member(j, "auth_fail_limit", cfg.auth_fail_limit);
+	try {
+		auth::parse_rate(cfg.rate_limit);
+		auth::parse_rate(cfg.auth_fail_limit);
+	} catch (const std::exception &e) {
+		throw ConfigError(e.what());
+	}
+	cfg.auth_ban_seconds = int_member(j, "auth_ban_seconds", cfg.auth_ban_seconds, 1, 86400);
 	if (cfg.executor_socket.empty() || cfg.executor_socket.size() > 100)
 		throw ConfigError("executor_socket must be a path of 1 to 100 bytes");
 	return cfg;
@@ -190,7 +201,10 @@ std::string serialize_gateway_config(const GatewayConfig &cfg)
 	                    {"max_request_bytes", cfg.max_request_bytes},
 	                    {"max_queued_calls", cfg.max_queued_calls},
 	                    {"allowed_origins", join(cfg.allowed_origins)},
-	                    {"executor_socket", cfg.executor_socket}};
+	                    {"executor_socket", cfg.executor_socket},
+	                    {"rate_limit", cfg.rate_limit},
+	                    {"auth_fail_limit", cfg.auth_fail_limit},
+	                    {"auth_ban_seconds", cfg.auth_ban_seconds}};
 	return j.dump();
 }
 

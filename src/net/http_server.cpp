@@ -187,6 +187,7 @@ struct HttpConn {
 	std::string out;
 	std::string out_session_id;
 	std::string www_authenticate;
+	std::string retry_after; // seconds, for 429
 	const char *allow = nullptr;
 	std::size_t sent = 0;
 	bool headers_sent = false;
@@ -406,6 +407,29 @@ void HttpServer::respond_unauthorized(lws *wsi, HttpConn &c, const std::string &
 	respond(wsi, c, 401, error_body(401, why));
 }
 
+int64_t HttpServer::address_wait(const std::string &address)
+{
+	int64_t now = DispatcherSink::now_ms();
+	int64_t ban = core_->auth_failures.banned_for(address, now);
+	return ban > 0 ? ban : core_->per_address.acquire(address, now);
+}
+
+void HttpServer::note_auth_failure(const std::string &address)
+{
+	if (core_->auth_failures.record_failure(address, DispatcherSink::now_ms()))
+		log(LogLevel::Warning,
+		    "blocking client address %s for %d s after repeated authentication failures "
+		    "(mcp_supa.auth_fail_limit = %s)",
+		    address.c_str(), core_->cfg.auth_ban_seconds, core_->cfg.auth_fail_limit.c_str());
+}
+
+void HttpServer::respond_too_many(lws *wsi, HttpConn &c, int64_t wait_ms)
+{
+	c.retry_after = std::to_string((wait_ms + 999) / 1000);
+	respond(wsi, c, 429, error_body(429, "too many requests (mcp_supa.rate_limit); retry after " +
+	                                         c.retry_after + " s"));
+}
+
 int HttpServer::http_writeable(lws *wsi, HttpConn &c)
 {
 	if (!c.responded)
@@ -428,6 +452,8 @@ int HttpServer::http_writeable(lws *wsi, HttpConn &c)
 		if (!c.out_session_id.empty() && add("mcp-session-id:", c.out_session_id))
 			return -1;
 		if (!c.www_authenticate.empty() && add("www-authenticate:", c.www_authenticate))
+			return -1;
+		if (!c.retry_after.empty() && add("retry-after:", c.retry_after))
 			return -1;
 		if (c.close_after && add("connection:", "close"))
 			return -1;
@@ -530,13 +556,22 @@ int HttpServer::http_request(lws *wsi, HttpConn &c)
 		                            std::to_string(cfg.max_request_bytes) + " bytes)"));
 		return 0;
 	}
+	if (int64_t wait = address_wait(c.headers.peer)) {
+		respond_too_many(wsi, c, wait);
+		return 0;
+	}
 	auto auth = core_->authenticator.authenticate(
 	    auth::pick_token(c.headers.authorization, c.headers.apikey), int64_t(time(nullptr)));
 	if (!auth.ok) {
+		note_auth_failure(c.headers.peer);
 		respond_unauthorized(wsi, c, auth.error);
 		return 0;
 	}
 	c.principal = auth.principal;
+	if (int64_t wait = core_->per_principal.acquire(c.principal.key(), DispatcherSink::now_ms())) {
+		respond_too_many(wsi, c, wait);
+		return 0;
+	}
 	if (!c.headers.protocol_version.empty() &&
 	    !mcp::supported_protocol_version(c.headers.protocol_version)) {
 		respond_rpc_error(wsi, c, 400, mcp::rpc_error::kInvalidRequest,

@@ -21,6 +21,7 @@ using nlohmann::json;
 struct WsConn {
 	uint64_t serial = 0;
 	std::string session_id;
+	std::string peer;
 	mcp::Principal principal;
 	json request_info;
 	std::string in;
@@ -69,6 +70,10 @@ int HttpServer::ws_filter(lws *wsi, void *user)
 		log(LogLevel::Debug, "refused WebSocket upgrade: %s", why.c_str());
 		return 1;
 	}
+	if (address_wait(h.peer) > 0) {
+		log(LogLevel::Debug, "refused WebSocket upgrade from %s: rate limited", h.peer.c_str());
+		return 1;
+	}
 	std::string token = auth::pick_token(h.authorization, h.apikey);
 	if (token.empty())
 		token = token_from_subprotocols(h.subprotocols);
@@ -82,6 +87,7 @@ int HttpServer::ws_filter(lws *wsi, void *user)
 	}
 	auto auth = core_->authenticator.authenticate(token, int64_t(time(nullptr)));
 	if (!auth.ok) {
+		note_auth_failure(h.peer);
 		log(LogLevel::Debug, "refused WebSocket upgrade: %s", auth.error.c_str());
 		return 1;
 	}
@@ -96,6 +102,7 @@ int HttpServer::ws_filter(lws *wsi, void *user)
 	(*slot)->session_id = s->id;
 	(*slot)->principal = auth.principal;
 	(*slot)->request_info = request_info(h, "WS");
+	(*slot)->peer = h.peer;
 	ws_by_serial_[(*slot)->serial] = wsi;
 	return 0;
 }
@@ -125,6 +132,18 @@ void HttpServer::ws_message(lws *wsi, WsConn &c)
 	auto reply = [this, serial](json r) { ws_send(serial, r); };
 	if (parsed.is_discarded()) {
 		reply(mcp::make_error(nullptr, mcp::rpc_error::kParseError, "parse error: not valid JSON"));
+		return;
+	}
+	int64_t now = DispatcherSink::now_ms();
+	int64_t wait = core_->per_principal.acquire(c.principal.key(), now);
+	if (wait == 0)
+		wait = address_wait(c.peer);
+	if (wait > 0) {
+		json id = parsed.is_object() && parsed.contains("id") ? parsed["id"] : json(nullptr);
+		if (!id.is_null())
+			reply(mcp::make_error(id, mcp::rpc_error::kServerBusy,
+			                      "rate limit exceeded (mcp_supa.rate_limit)",
+			                      {{"retry_after_ms", wait}}));
 		return;
 	}
 	if (parsed.is_array()) {

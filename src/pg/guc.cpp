@@ -3,6 +3,7 @@
 
 #include "mcp_supa/gateway_config.h"
 #include "mcp_supa/pg/guc.h"
+#include "mcp_supa/rate_limiter.h"
 
 namespace mcp_supa::pg
 {
@@ -23,6 +24,9 @@ int guc_statement_timeout_ms = 30000;
 int guc_max_request_bytes = 1024 * 1024;
 int guc_max_queued_calls = 256;
 char *guc_allowed_origins = nullptr;
+char *guc_rate_limit = nullptr;
+char *guc_auth_fail_limit = nullptr;
+int guc_auth_ban_time_s = 300;
 
 namespace
 {
@@ -88,6 +92,18 @@ bool check_allowed_origins(char **newval, void **, GucSource)
 {
 	try {
 		parse_origin_list(*newval ? *newval : "");
+		return true;
+	} catch (const std::exception &e) {
+		GUC_check_errdetail("%s", e.what());
+		return false;
+	}
+}
+
+// Refuses rates that are not N/s, N/min, N/hour or 0.
+bool check_rate(char **newval, void **, GucSource)
+{
+	try {
+		auth::parse_rate(*newval ? *newval : "");
 		return true;
 	} catch (const std::exception &e) {
 		GUC_check_errdetail("%s", e.what());
@@ -171,6 +187,20 @@ void define_gucs()
 	    "Comma-separated scheme://host[:port] entries or *; requests without "
 	    "Origin and loopback origins are always allowed.",
 	    &guc_allowed_origins, "", PGC_SIGHUP, 0, check_allowed_origins, nullptr, nullptr);
+	DefineCustomStringVariable("mcp_supa.rate_limit",
+	                           "Sets the most MCP requests per principal and per client address.",
+	                           "A rate such as 6000/min (N/s, N/min, N/hour); 0 turns it off.",
+	                           &guc_rate_limit, "6000/min", PGC_SIGHUP, 0, check_rate, nullptr,
+	                           nullptr);
+	DefineCustomStringVariable(
+	    "mcp_supa.auth_fail_limit",
+	    "Sets how many failed authentications from one address are tolerated.",
+	    "A rate such as 10/min; past it the address is blocked for mcp_supa.auth_ban_time.",
+	    &guc_auth_fail_limit, "10/min", PGC_SIGHUP, 0, check_rate, nullptr, nullptr);
+	DefineCustomIntVariable("mcp_supa.auth_ban_time",
+	                        "Sets how long an address that failed authentication too often is blocked.",
+	                        nullptr, &guc_auth_ban_time_s, 300, 1, 86400, PGC_SIGHUP, GUC_UNIT_S,
+	                        nullptr, nullptr, nullptr);
 	MarkGUCPrefixReserved("mcp_supa");
 }
 

@@ -62,6 +62,9 @@ GatewayConfig current_config()
 	cfg.max_queued_calls = guc_max_queued_calls;
 	cfg.allowed_origins = parse_origin_list(guc_allowed_origins ? guc_allowed_origins : "");
 	cfg.executor_socket = kExecutorSocketPath;
+	cfg.rate_limit = guc_rate_limit ? guc_rate_limit : "";
+	cfg.auth_fail_limit = guc_auth_fail_limit ? guc_auth_fail_limit : "";
+	cfg.auth_ban_seconds = guc_auth_ban_time_s;
 	return cfg;
 }
 

@@ -20,6 +20,9 @@ extern int guc_statement_timeout_ms;
 extern int guc_max_request_bytes;
 extern int guc_max_queued_calls;
 extern char *guc_allowed_origins;
+extern char *guc_rate_limit;
+extern char *guc_auth_fail_limit;
+extern int guc_auth_ban_time_s;
 
 // Where executors find the gateway: relative to the data directory, which is the working
 // directory of every postmaster child and of the gateway (short enough for sun_path).
