@@ -11,6 +11,7 @@ OBJS = \
 	src/pg/supervisor.o \
 	src/pg/gateway_process.o \
 	src/pg/functions.o \
+	src/pg/audit_writer.o \
 	src/pg/executor.o \
 	src/pg/executor_pool.o \
 	src/pg/job_runner.o \
@@ -56,6 +57,7 @@ PURE_OBJS = \
 	src/mcp/random.o \
 	src/mcp/session.o \
 	src/mcp/server.o \
+	src/mcp/audit.o \
 	src/tools/tools.o \
 	src/auth/authenticator.o \
 	src/auth/rate_limiter.o \
@@ -63,6 +65,7 @@ PURE_OBJS = \
 	src/net/router.o \
 	src/net/listen.o \
 	src/auth/jwt.o \
+	src/auth/jwks.o \
 	src/auth/base64url.o
 GATEWAY_OBJS = $(PURE_OBJS) \
 	src/net/http_server.o \
@@ -127,3 +130,18 @@ bench:
 
 print-regress:
 	@echo $(REGRESS)
+
+# ---- bench/mcp_loadgen: the native load generator (not part of all) ----------------------
+LOADGEN = bench/mcp_loadgen
+LOADGEN_OBJS = $(patsubst %.cpp,%.o,$(wildcard bench/loadgen/*.cpp))
+$(LOADGEN_OBJS): override CPPFLAGS := $(PURE_CPPFLAGS)
+
+$(LOADGEN): $(LOADGEN_OBJS)
+	$(CXX) $(CXXFLAGS) -o $@ $^ -lwebsockets -lssl -lcrypto -lstdc++
+
+clean: clean-loadgen
+.PHONY: clean-loadgen
+clean-loadgen:
+	rm -f $(LOADGEN) $(LOADGEN_OBJS) $(wildcard bench/loadgen/*.d)
+
+-include $(wildcard bench/loadgen/*.d)

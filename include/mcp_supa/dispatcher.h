@@ -33,7 +33,8 @@ public:
 
 	// Submits a job; done runs exactly once, with the executor's result or an error result.
 	// Returns the job id (never 0).
-	uint64_t submit(Json job, Done done, int64_t now_ms = 0);
+	// exempt jobs (audit batches) skip the queue bound: losing them would lose the record.
+	uint64_t submit(Json job, Done done, int64_t now_ms = 0, bool exempt = false);
 	// Cancels a job: dropped if still queued, interrupted if running.
 	void cancel(uint64_t job_id);
 

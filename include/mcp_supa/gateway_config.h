@@ -33,6 +33,8 @@ struct GatewayConfig {
 	std::string rate_limit = "6000/min";	  // per principal and per client address
 	std::string auth_fail_limit = "10/min"; // failed authentications per address
 	int auth_ban_seconds = 300;
+	bool audit = true;
+	int audit_flush_ms = 200; // the most a record waits in the gateway before it is sent
 };
 
 // Splits and validates a comma-separated role list; throws ConfigError.

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 
+#include "mcp_supa/audit.h"
 #include "mcp_supa/authenticator.h"
 #include "mcp_supa/dispatcher.h"
 #include "mcp_supa/gateway_config.h"
@@ -47,6 +48,7 @@ struct GatewayCore {
 	auth::RateLimiter per_principal;
 	auth::RateLimiter per_address;
 	auth::AuthFailureTracker auth_failures;
+	audit::AuditBuffer audit_buffer;
 
 	GatewayCore(GatewayConfig c, ipc::Dispatcher::SendFn send, ipc::Dispatcher::CancelFn cancel)
 	    : cfg(std::move(c)), authenticator(cfg),

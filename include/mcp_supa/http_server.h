@@ -71,6 +71,18 @@ private:
 	int executor_listen_fd_ = -1;
 	struct Housekeeping;
 	std::unique_ptr<Housekeeping> housekeeping_;
+	std::unique_ptr<Housekeeping> audit_timer_;
+	bool audit_flush_scheduled_ = false;
+	bool audit_failing_ = false; // a write failed: the next failure is not news
+	std::size_t audit_dropped_logged_ = 0;
+
+	// Keeps an audit record and makes sure a flush is scheduled.
+	void audit(nlohmann::json record);
+	// Hands every pending audit record to the executors, in batches.
+	void flush_audit();
+	// The record for a request refused before any tool ran (auth failure, rate limit).
+	void audit_refusal(const std::string &status, const std::string &address,
+	                   const mcp::Principal *principal, const std::string &message);
 
 	// Runs every second: expires idle sessions and jobs that waited too long for an executor.
 	void housekeep();

@@ -45,6 +45,8 @@ public:
 
 	McpServer(const GatewayConfig &cfg, JobSink &sink) : cfg_(&cfg), sink_(sink) {}
 	void set_config(const GatewayConfig &cfg) { cfg_ = &cfg; }
+	// Receives one audit record per tools/call, whatever its outcome.
+	void set_audit(std::function<void(Json record)> audit) { audit_ = std::move(audit); }
 
 	// Handles one message. A request gets exactly one reply (maybe later); a notification or
 	// response gets none. An invalid message gets an error reply when it has an id.
@@ -56,6 +58,7 @@ public:
 private:
 	const GatewayConfig *cfg_;
 	JobSink &sink_;
+	std::function<void(Json)> audit_;
 	// (session id, JSON-encoded request id) -> job handle
 	std::map<std::pair<std::string, std::string>, uint64_t> in_flight_;
 

@@ -12,12 +12,12 @@ Json Dispatcher::error_result(const std::string &sqlstate, const std::string &me
 	            {"error", {{"sqlstate", sqlstate}, {"message", message}}}};
 }
 
-uint64_t Dispatcher::submit(Json job, Done done, int64_t now_ms)
+uint64_t Dispatcher::submit(Json job, Done done, int64_t now_ms, bool exempt)
 {
 	uint64_t id = next_job_++;
 	job["type"] = "job";
 	job["id"] = std::to_string(id);
-	if (queue_.size() >= max_queue_ && idle_executors() == 0) {
+	if (!exempt && queue_.size() >= max_queue_ && idle_executors() == 0) {
 		done(error_result("53300", "server busy: all executors are busy and the queue is full"));
 		return id;
 	}

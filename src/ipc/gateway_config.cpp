@@ -170,6 +170,8 @@ GatewayConfig parse_gateway_config(std::string_view json)
 		throw ConfigError(e.what());
 	}
 	cfg.auth_ban_seconds = int_member(j, "auth_ban_seconds", cfg.auth_ban_seconds, 1, 86400);
+	cfg.audit = bool_member(j, "audit", cfg.audit);
+	cfg.audit_flush_ms = int_member(j, "audit_flush_ms", cfg.audit_flush_ms, 10, 10000);
 	if (cfg.executor_socket.empty() || cfg.executor_socket.size() > 100)
 		throw ConfigError("executor_socket must be a path of 1 to 100 bytes");
 	return cfg;
@@ -204,7 +206,9 @@ std::string serialize_gateway_config(const GatewayConfig &cfg)
 	                    {"executor_socket", cfg.executor_socket},
 	                    {"rate_limit", cfg.rate_limit},
 	                    {"auth_fail_limit", cfg.auth_fail_limit},
-	                    {"auth_ban_seconds", cfg.auth_ban_seconds}};
+	                    {"auth_ban_seconds", cfg.auth_ban_seconds},
+	                    {"audit", cfg.audit},
+	                    {"audit_flush_ms", cfg.audit_flush_ms}};
 	return j.dump();
 }
 

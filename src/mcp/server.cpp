@@ -1,6 +1,9 @@
 // MCP methods (see include/mcp_supa/mcp_server.h).
 #include "mcp_supa/mcp_server.h"
 
+#include <chrono>
+
+#include "mcp_supa/audit.h"
 #include "mcp_supa/random.h"
 #include "mcp_supa/tools.h"
 
@@ -107,7 +110,17 @@ void McpServer::tools_call(const Message &m, Session &session, const CallContext
 	std::string error;
 	tools::CallLimits limits{cfg_->read_only, cfg_->max_request_bytes};
 	auto job = tools::build_job(name, args, limits, error);
+	std::string client = ctx.request_info.value("client_address", "");
+	Json record = audit::base_record(&ctx.principal, client, session.id);
+	record["request_id"] = m.id.is_string() ? m.id.get<std::string>() : m.id.dump();
+	record["tool"] = name;
+	record["arguments"] = args;
 	if (!job) {
+		if (audit_) {
+			record["status"] = "invalid";
+			record["message"] = error;
+			audit_(std::move(record));
+		}
 		reply(make_result(m.id, tools::tool_error("invalid arguments for " + name + ": " + error)));
 		return;
 	}
@@ -121,9 +134,17 @@ void McpServer::tools_call(const Message &m, Session &session, const CallContext
 	Json id = m.id;
 	// The job may finish synchronously (queue full): register before submitting, erase after.
 	in_flight_[key] = 0;
-	uint64_t handle =
-	    sink_.submit(std::move(*job), [this, key, id, name, args, reply](const Json &r) {
+	auto started = std::chrono::steady_clock::now();
+	uint64_t handle = sink_.submit(
+	    std::move(*job), [this, key, id, name, args, reply, record, started](const Json &r) mutable {
 		    in_flight_.erase(key);
+		    if (audit_) {
+			    audit::add_outcome(record, r);
+			    record["duration_ms"] = std::chrono::duration<double, std::milli>(
+			                                std::chrono::steady_clock::now() - started)
+			                                .count();
+			    audit_(std::move(record));
+		    }
 		    reply(make_result(id, tools::shape_result(name, args, r, random_hex(8))));
 	    });
 	auto it = in_flight_.find(key);

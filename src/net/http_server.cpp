@@ -143,6 +143,10 @@ RequestHeaders read_headers(lws *wsi)
 	char peer[64] = {0};
 	lws_get_peer_simple(wsi, peer, sizeof(peer));
 	h.peer = peer;
+	// An IPv4 client on a dual-stack socket reads as ::ffff:a.b.c.d; audit and rate limits
+	// want the plain address.
+	if (h.peer.rfind("::ffff:", 0) == 0 && h.peer.find('.') != std::string::npos)
+		h.peer = h.peer.substr(7);
 	return h;
 }
 
@@ -221,6 +225,67 @@ void HttpServer::schedule_housekeeping()
 	    LWS_US_PER_SEC);
 }
 
+void HttpServer::audit(json record)
+{
+	if (!core_->cfg.audit)
+		return;
+	if (!core_->audit_buffer.add(std::move(record))) {
+		std::size_t dropped = core_->audit_buffer.dropped();
+		// Say so once per thousand lost records, not per record.
+		if (dropped - audit_dropped_logged_ >= 1000 || audit_dropped_logged_ == 0) {
+			log(LogLevel::Warning, "audit buffer full: %zu audit records lost so far", dropped);
+			audit_dropped_logged_ = dropped;
+		}
+	}
+	if (audit_flush_scheduled_ || !audit_timer_)
+		return;
+	audit_flush_scheduled_ = true;
+	lws_sul_schedule(ctx_, 0, &audit_timer_->sul,
+	                 [](lws_sorted_usec_list_t *sul) {
+		                 auto *t = reinterpret_cast<Housekeeping *>(sul);
+		                 try {
+			                 t->server->flush_audit();
+		                 } catch (const std::exception &e) {
+			                 log(LogLevel::Warning, "audit flush failed: %s", e.what());
+		                 }
+	                 },
+	                 lws_usec_t(core_->cfg.audit_flush_ms) * 1000);
+}
+
+void HttpServer::flush_audit()
+{
+	audit_flush_scheduled_ = false;
+	while (core_->audit_buffer.pending() > 0) {
+		json batch = core_->audit_buffer.take(500);
+		std::size_t n = batch.size();
+		core_->dispatcher.submit(
+		    {{"kind", "audit"}, {"records", std::move(batch)}},
+		    [this, n](const json &r) {
+			    if (r.value("ok", false)) {
+				    audit_failing_ = false;
+				    return;
+			    }
+			    if (!audit_failing_) {
+				    std::string why = r.contains("error") ? r["error"].value("message", "") : "";
+				    log(LogLevel::Warning, "could not write %zu audit records: %s", n, why.c_str());
+			    }
+			    audit_failing_ = true;
+		    },
+		    DispatcherSink::now_ms(), true);
+	}
+}
+
+void HttpServer::audit_refusal(const std::string &status, const std::string &address,
+                               const mcp::Principal *principal, const std::string &message)
+{
+	json r = audit::base_record(principal, address, "");
+	r["status"] = status;
+	r["message"] = message;
+	if (!principal)
+		r["auth_method"] = "jwt";
+	audit(std::move(r));
+}
+
 void HttpServer::housekeep()
 {
 	int64_t now = DispatcherSink::now_ms();
@@ -237,12 +302,15 @@ HttpServer::HttpServer(GatewayConfig cfg) : started_(std::chrono::steady_clock::
 		    if (pid > 0)
 			    kill(pid, SIGINT);
 	    });
+	core_->server.set_audit([this](json record) { audit(std::move(record)); });
 }
 
 HttpServer::~HttpServer()
 {
 	if (ctx_ && housekeeping_)
 		lws_sul_cancel(&housekeeping_->sul);
+	if (ctx_ && audit_timer_)
+		lws_sul_cancel(&audit_timer_->sul);
 	if (ctx_)
 		lws_context_destroy(ctx_);
 	if (executor_listen_fd_ >= 0)
@@ -305,6 +373,9 @@ bool HttpServer::start()
 	memset(&housekeeping_->sul, 0, sizeof(housekeeping_->sul));
 	housekeeping_->server = this;
 	schedule_housekeeping();
+	audit_timer_ = std::make_unique<Housekeeping>();
+	memset(&audit_timer_->sul, 0, sizeof(audit_timer_->sul));
+	audit_timer_->server = this;
 	return true;
 }
 
@@ -324,6 +395,13 @@ bool HttpServer::adopt_config_pipe(int fd, FrameHandler on_frame)
 void HttpServer::run(volatile std::sig_atomic_t &stop_flag)
 {
 	while (!stop_flag && !stopping_)
+		if (lws_service(ctx_, 0) < 0)
+			break;
+	// Last audit records: give the executors a moment to take them (they may be stopping too).
+	flush_audit();
+	auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+	while ((core_->dispatcher.running() > 0 || core_->dispatcher.queued() > 0) &&
+	       core_->dispatcher.executors() > 0 && std::chrono::steady_clock::now() < deadline)
 		if (lws_service(ctx_, 0) < 0)
 			break;
 }
@@ -557,6 +635,9 @@ int HttpServer::http_request(lws *wsi, HttpConn &c)
 		return 0;
 	}
 	if (int64_t wait = address_wait(c.headers.peer)) {
+		// A banned address is not audited per request: its ban was logged once.
+		if (core_->auth_failures.banned_for(c.headers.peer, DispatcherSink::now_ms()) == 0)
+			audit_refusal("rate_limited", c.headers.peer, nullptr, "client address over its rate");
 		respond_too_many(wsi, c, wait);
 		return 0;
 	}
@@ -564,11 +645,13 @@ int HttpServer::http_request(lws *wsi, HttpConn &c)
 	    auth::pick_token(c.headers.authorization, c.headers.apikey), int64_t(time(nullptr)));
 	if (!auth.ok) {
 		note_auth_failure(c.headers.peer);
+		audit_refusal("auth_failed", c.headers.peer, nullptr, auth.error);
 		respond_unauthorized(wsi, c, auth.error);
 		return 0;
 	}
 	c.principal = auth.principal;
 	if (int64_t wait = core_->per_principal.acquire(c.principal.key(), DispatcherSink::now_ms())) {
+		audit_refusal("rate_limited", c.headers.peer, &c.principal, "principal over its rate");
 		respond_too_many(wsi, c, wait);
 		return 0;
 	}

@@ -88,6 +88,7 @@ int HttpServer::ws_filter(lws *wsi, void *user)
 	auto auth = core_->authenticator.authenticate(token, int64_t(time(nullptr)));
 	if (!auth.ok) {
 		note_auth_failure(h.peer);
+		audit_refusal("auth_failed", h.peer, nullptr, auth.error);
 		log(LogLevel::Debug, "refused WebSocket upgrade: %s", auth.error.c_str());
 		return 1;
 	}
@@ -140,6 +141,7 @@ void HttpServer::ws_message(lws *wsi, WsConn &c)
 		wait = address_wait(c.peer);
 	if (wait > 0) {
 		json id = parsed.is_object() && parsed.contains("id") ? parsed["id"] : json(nullptr);
+		audit_refusal("rate_limited", c.peer, &c.principal, "over the rate limit");
 		if (!id.is_null())
 			reply(mcp::make_error(id, mcp::rpc_error::kServerBusy,
 			                      "rate limit exceeded (mcp_supa.rate_limit)",

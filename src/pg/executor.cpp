@@ -16,6 +16,7 @@
 
 #include "claims_lock.h"
 #include "executor_pool.h"
+#include "audit_writer.h"
 #include "guard.h"
 #include "job_runner.h"
 #include "mcp_supa/frame.h"
@@ -366,6 +367,20 @@ std::string error_message(const json &id, const char *sqlstate, const std::strin
 	return dump(r);
 }
 
+// Writes an audit batch (not a caller's job: no role switch to a caller, no claims).
+std::string handle_audit(const json &id, const json &j)
+{
+	auto it = j.find("records");
+	if (it == j.end() || !it->is_array())
+		return error_message(id, "08P01", "audit batch without records");
+	std::string records = dump(*it);
+	char err[1024] = {0};
+	long n = write_audit_batch(records.c_str(), err, sizeof(err));
+	if (n < 0)
+		return error_message(id, "XX000", std::string("audit write failed: ") + err);
+	return dump(json{{"type", "result"}, {"id", id}, {"ok", true}, {"row_count", n}});
+}
+
 // Runs one job message and returns the result message.
 std::string handle_message(const std::string &payload)
 {
@@ -375,6 +390,8 @@ std::string handle_message(const std::string &payload)
 		json j = json::parse(payload);
 		if (j.is_object() && j.contains("id"))
 			id = j["id"];
+		if (j.is_object() && j.value("kind", "") == "audit")
+			return handle_audit(id, j);
 		job = parse_job(j);
 	} catch (const std::exception &e) {
 		ereport(LOG, (errmsg("mcp_supa executor: %s", e.what())));

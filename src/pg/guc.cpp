@@ -27,6 +27,8 @@ char *guc_allowed_origins = nullptr;
 char *guc_rate_limit = nullptr;
 char *guc_auth_fail_limit = nullptr;
 int guc_auth_ban_time_s = 300;
+bool guc_audit = true;
+int guc_audit_flush_interval_ms = 200;
 
 namespace
 {
@@ -201,6 +203,14 @@ void define_gucs()
 	                        "Sets how long an address that failed authentication too often is blocked.",
 	                        nullptr, &guc_auth_ban_time_s, 300, 1, 86400, PGC_SIGHUP, GUC_UNIT_S,
 	                        nullptr, nullptr, nullptr);
+	DefineCustomBoolVariable("mcp_supa.audit", "Sets whether MCP calls are written to mcp_supa.audit_log.",
+	                         nullptr, &guc_audit, true, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+	DefineCustomIntVariable(
+	    "mcp_supa.audit_flush_interval",
+	    "Sets the longest an audit record waits in the gateway before it is written.",
+	    "Records still waiting when the gateway crashes are lost: this bounds the loss window.",
+	    &guc_audit_flush_interval_ms, 200, 10, 10000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr,
+	    nullptr);
 	MarkGUCPrefixReserved("mcp_supa");
 }
 

@@ -65,6 +65,8 @@ GatewayConfig current_config()
 	cfg.rate_limit = guc_rate_limit ? guc_rate_limit : "";
 	cfg.auth_fail_limit = guc_auth_fail_limit ? guc_auth_fail_limit : "";
 	cfg.auth_ban_seconds = guc_auth_ban_time_s;
+	cfg.audit = guc_audit;
+	cfg.audit_flush_ms = guc_audit_flush_interval_ms;
 	return cfg;
 }
 

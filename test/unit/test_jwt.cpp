@@ -1,5 +1,6 @@
 // base64url and JWT verification: RFC vectors, tokens made by Node, tampering, algorithm
-// confusion, time claims, hostile shapes and sizes.
+// confusion, time claims, audience, hostile shapes and sizes. Asymmetric tokens and JWKS:
+// test_jwks.cpp.
 #include <catch2/catch.hpp>
 
 #include "mcp_supa/base64url.h"
@@ -326,14 +327,36 @@ TEST_CASE("alg none is refused with or without a signature", "[jwt]")
 	      JwtError::UnsupportedAlg);
 }
 
-TEST_CASE("RS256 and ES256 headers over an HMAC of the secret are refused (alg confusion)", "[jwt]")
+TEST_CASE("asymmetric headers over an HMAC of the secret are refused (alg confusion)", "[jwt]")
 {
 	const std::string payload = R"({"role":"service_role"})";
+	// Supported algs, but only ever checked with a JWKS key, and none is set: NoKey (see
+	// test_jwks.cpp for the same tokens with a JWKS, BadSignature).
 	for (const char *alg : {"RS256", "ES256", "PS256", "EdDSA"}) {
+		INFO(alg);
+		std::string token = make_token(json({{"alg", alg}, {"typ", "JWT"}}).dump(), payload);
+		CHECK(refusal(token) == JwtError::NoKey);
+	}
+	for (const char *alg :
+	     {"RS384", "RS512", "PS384", "ES384", "ES512", "Ed25519", "ES256K", "rs256", "EDDSA"}) {
 		INFO(alg);
 		std::string token = make_token(json({{"alg", alg}, {"typ", "JWT"}}).dump(), payload);
 		CHECK(refusal(token) == JwtError::UnsupportedAlg);
 	}
+}
+
+TEST_CASE("alg_uses_key_type names the key type of each asymmetric alg", "[jwt]")
+{
+	CHECK(alg_uses_key_type("RS256", JwkType::Rsa));
+	CHECK(alg_uses_key_type("PS256", JwkType::Rsa));
+	CHECK(alg_uses_key_type("ES256", JwkType::EcP256));
+	CHECK(alg_uses_key_type("EdDSA", JwkType::Ed25519));
+	CHECK_FALSE(alg_uses_key_type("ES256", JwkType::Rsa));
+	CHECK_FALSE(alg_uses_key_type("RS256", JwkType::EcP256));
+	CHECK_FALSE(alg_uses_key_type("EdDSA", JwkType::EcP256));
+	for (JwkType t : {JwkType::Rsa, JwkType::EcP256, JwkType::Ed25519})
+		for (const char *alg : {"HS256", "HS384", "HS512", "none", "", "RS384", "Ed25519"})
+			CHECK_FALSE(alg_uses_key_type(alg, t));
 }
 
 TEST_CASE("the header must be an object with a string alg, typ JWT and no crit", "[jwt]")
@@ -349,6 +372,59 @@ TEST_CASE("the header must be an object with a string alg, typ JWT and no crit",
 	      JwtError::Malformed);
 	CHECK(accepted(make_token(R"({"alg":"HS256","typ":"jwt"})", payload)).at("role") == "anon");
 	CHECK(accepted(make_token(R"({"alg":"HS256","kid":"k1"})", payload)).at("role") == "anon");
+	CHECK(refusal(make_token(R"({"alg":"HS256","kid":1})", payload)) == JwtError::Malformed);
+	CHECK(refusal(make_token(R"({"alg":"HS256","kid":null})", payload)) == JwtError::Malformed);
+}
+
+// ---- audience -------------------------------------------------------------------------------
+
+TEST_CASE("a set audience must be the aud string or in the aud array", "[jwt]")
+{
+	JwtVerifier v(kSecret);
+	CHECK(v.audience().empty());
+	JwtError err = JwtError::Malformed;
+	// Unset: aud is not looked at, whatever it holds.
+	for (const json &aud : {json("anything"), json(42), json::array()})
+		CHECK(v.verify(sign_hs256({{"aud", aud}}, kSecret), 1700000000, err).has_value());
+	CHECK(v.verify(sign_hs256({{"role", "anon"}}, kSecret), 1700000000, err).has_value());
+
+	v.set_audience("authenticated");
+	const json good[] = {json("authenticated"), json::array({"authenticated"}),
+	                     json::array({"other", "authenticated"}),
+	                     json::array({1, nullptr, "authenticated"})};
+	for (const json &aud : good) {
+		INFO(aud.dump());
+		CHECK(v.verify(sign_hs256({{"aud", aud}}, kSecret), 1700000000, err).has_value());
+	}
+	const json bad[] = {json("anon"),
+	                    json("Authenticated"),
+	                    json("authenticated "),
+	                    json(""),
+	                    json::array(),
+	                    json::array({"anon"}),
+	                    json::array({json::array({"authenticated"})}),
+	                    json({{"authenticated", true}}),
+	                    json(nullptr),
+	                    json(1),
+	                    json(true)};
+	for (const json &aud : bad) {
+		INFO(aud.dump());
+		err = JwtError::Malformed;
+		CHECK_FALSE(v.verify(sign_hs256({{"aud", aud}}, kSecret), 1700000000, err).has_value());
+		CHECK(err == JwtError::BadAudience);
+	}
+	err = JwtError::Malformed;
+	CHECK_FALSE(v.verify(sign_hs256({{"role", "anon"}}, kSecret), 1700000000, err).has_value());
+	CHECK(err == JwtError::BadAudience);
+	// Time claims are judged first: an expired token with the wrong audience is Expired.
+	CHECK_FALSE(
+	    v.verify(sign_hs256({{"aud", "anon"}, {"exp", 1}}, kSecret), 1700000000, err).has_value());
+	CHECK(err == JwtError::Expired);
+	// Copies keep the audience; an empty one switches the check off again.
+	JwtVerifier copy = v;
+	CHECK(copy.audience() == "authenticated");
+	copy.set_audience("");
+	CHECK(copy.verify(sign_hs256({{"aud", "anon"}}, kSecret), 1700000000, err).has_value());
 }
 
 // ---- time claims ----------------------------------------------------------------------------
@@ -512,7 +588,8 @@ TEST_CASE("every error has a short distinct message", "[jwt]")
 {
 	const JwtError all[] = {JwtError::Malformed,      JwtError::BadBase64,    JwtError::BadJson,
 	                        JwtError::UnsupportedAlg, JwtError::BadSignature, JwtError::Expired,
-	                        JwtError::NotYetValid,    JwtError::NoKey,        JwtError::TooLarge};
+	                        JwtError::NotYetValid,    JwtError::NoKey,        JwtError::TooLarge,
+	                        JwtError::UnknownKey,     JwtError::BadAudience};
 	std::set<std::string> seen;
 	for (JwtError e : all) {
 		std::string m = jwt_error_message(e);
@@ -522,6 +599,8 @@ TEST_CASE("every error has a short distinct message", "[jwt]")
 	}
 	CHECK(seen.size() == std::size(all));
 	CHECK(std::string(jwt_error_message(JwtError::Expired)) == "token expired");
+	for (JwtError e : all)
+		CHECK(needs_jwks_refresh(e) == (e == JwtError::UnknownKey));
 	JwtError err = JwtError::Malformed;
 	static_assert(noexcept(std::declval<const JwtVerifier &>().verify("", 0, err)),
 	              "verify() must not throw");

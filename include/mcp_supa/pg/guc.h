@@ -23,6 +23,8 @@ extern char *guc_allowed_origins;
 extern char *guc_rate_limit;
 extern char *guc_auth_fail_limit;
 extern int guc_auth_ban_time_s;
+extern bool guc_audit;
+extern int guc_audit_flush_interval_ms;
 
 // Where executors find the gateway: relative to the data directory, which is the working
 // directory of every postmaster child and of the gateway (short enough for sun_path).
