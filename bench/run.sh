@@ -154,6 +154,7 @@ note() {
 }
 
 # ---- build --------------------------------------------------------------------------------
+LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg) # before this script adds its own load
 bash scripts/install-deps.sh
 pg_env
 WORK=$(mktemp -d /tmp/mcp_supa_bench.XXXXXX)
@@ -246,10 +247,10 @@ AUDIT_SETTING=$(psql_bench -At -c "SELECT coalesce((SELECT setting FROM pg_setti
 CPU_MODEL=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1)
 MEM_TOTAL=$(free -h | awk '/^Mem:/ {print $2}')
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-emit "$(printf '{"kind":"run","stamp":"%s","commit":"%s","nproc":%s,"cpu":"%s","mem":"%s","kernel":"%s","postgres":"%s","node":"%s","duration_s":%s,"warmup_s":%s,"concurrency":"%s","transports":"%s","workers":%s,"shared_buffers":"%s","max_rows":%s,"audit":"%s"}' \
+emit "$(printf '{"kind":"run","stamp":"%s","commit":"%s","nproc":%s,"cpu":"%s","mem":"%s","kernel":"%s","postgres":"%s","node":"%s","duration_s":%s,"warmup_s":%s,"concurrency":"%s","transports":"%s","workers":%s,"shared_buffers":"%s","max_rows":%s,"audit":"%s","loadavg_before":"%s"}' \
 	"$STAMP" "$COMMIT" "$(nproc)" "$(json_escape "$CPU_MODEL")" "$MEM_TOTAL" "$(uname -r)" "$PG_VERSION" \
 	"$(node --version 2>/dev/null || echo none)" "$DURATION" "$WARMUP" "$CONCURRENCY" "$TRANSPORTS" \
-	"$WORKERS" "$SHARED_BUFFERS" "$MAX_ROWS" "$AUDIT_SETTING")"
+	"$WORKERS" "$SHARED_BUFFERS" "$MAX_ROWS" "$AUDIT_SETTING" "$LOADAVG")"
 
 # ---- scenarios ----------------------------------------------------------------------------
 # The SQL scenarios' queries come from the pgbench scripts, so both run the very same SQL:
@@ -557,16 +558,16 @@ else
 fi
 
 # ---- cold start: postmaster start to GET /ready 200 ---------------------------------------
-# Timed from just before pg_ctl start (without -w) until GET /ready answers 200; "listening"
+# Timed from just before pg_ctl start -W (no wait) until GET /ready answers 200; "listening"
 # is the first answer of any kind (503 while no executor is connected yet).
-step "cold start: pg_ctl start (no wait) until GET /ready answers 200, $COLD_STARTS times"
+step "cold start: pg_ctl start -W (no wait) until GET /ready answers 200, $COLD_STARTS times"
 COLD=()
 COLD_LISTEN=()
 ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
 for i in $(seq 1 "$COLD_STARTS"); do
 	pg_ctl_bench -m fast -w -t 60 stop >/dev/null
 	t0=$(date +%s%N)
-	pg_ctl_bench -l "$WORK/postgres.log" start >/dev/null
+	pg_ctl_bench -l "$WORK/postgres.log" -W start >/dev/null # -W: do not wait (waiting is the default)
 	t_pgctl=$(ms_since "$t0")
 	ok=0
 	t_listen=""
@@ -642,6 +643,7 @@ echo
 echo "==== mcp_supa benchmark: $STAMP, commit $COMMIT ===="
 echo "machine: $(nproc) cores ($CPU_MODEL), $MEM_TOTAL RAM, PostgreSQL $PG_VERSION; mcp_supa.workers = $WORKERS," \
 	"max_rows = $MAX_ROWS, audit = $AUDIT_SETTING; ${DURATION}s per run after ${WARMUP}s warmup; load generator, servers and database share the machine"
+echo "load average: $LOADAVG before the build, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 echo
 table_header
 printf '%s\n' "${TABLE[@]}"

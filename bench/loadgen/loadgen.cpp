@@ -19,14 +19,14 @@ namespace mcp_supa::loadgen
 namespace
 {
 
-constexpr int kMaxOpening = 128;                       // sessions connecting or initializing at once
-constexpr int kMaxFailures = 5;                        // consecutive failures before a session gives up
-constexpr int kMaxReinits = 5;                         // HTTP sessions lost (404) and begun again
-constexpr std::size_t kMaxAnswer = 64u << 20;          // bytes of one answer
-constexpr std::size_t kMaxHead = 64u << 10;            // bytes of one answer's HTTP head
-constexpr auto kTick = std::chrono::milliseconds(10);  // phase changes and reconnects
-constexpr auto kGrace = std::chrono::seconds(10);      // for calls in flight at the end
-constexpr auto kCloseWait = std::chrono::seconds(3);   // for closes and DELETEs at the end
+constexpr int kMaxOpening = 128;              // sessions connecting or initializing at once
+constexpr int kMaxFailures = 5;               // consecutive failures before a session gives up
+constexpr int kMaxReinits = 5;                // HTTP sessions lost (404) and begun again
+constexpr std::size_t kMaxAnswer = 64u << 20; // bytes of one answer
+constexpr std::size_t kMaxHead = 64u << 10;   // bytes of one answer's HTTP head
+constexpr auto kTick = std::chrono::milliseconds(10); // phase changes and reconnects
+constexpr auto kGrace = std::chrono::seconds(10);     // for calls in flight at the end
+constexpr auto kCloseWait = std::chrono::seconds(3);  // for closes and DELETEs at the end
 constexpr const char *kRawProtocol = "mcp-loadgen-http";
 
 // Bytes of the frame header of a WebSocket frame with n bytes of payload (masked: client's).
@@ -90,12 +90,12 @@ struct Session {
 	lws *wsi = nullptr;
 	Conn conn = Conn::Down;
 	Stage stage = Stage::Fresh;
-	Kind kind = Kind::None;     // the request in out, or in flight
-	bool pending = false;       // out holds a request not yet written
-	bool inflight = false;      // written; its answer is awaited
+	Kind kind = Kind::None;      // the request in out, or in flight
+	bool pending = false;        // out holds a request not yet written
+	bool inflight = false;       // written; its answer is awaited
 	bool notify_pending = false; // WebSocket: notifications/initialized goes first
 	bool close_requested = false;
-	bool measured = false;      // the call in flight was sent inside the window
+	bool measured = false; // the call in flight was sent inside the window
 	uint64_t next_id = 0;
 	uint64_t expect_id = 0;
 	Clock::time_point sent_at;
@@ -210,8 +210,8 @@ int dechunk(Session &s)
 			return -1;
 		if (size == 0) {
 			// The last chunk, maybe trailers, then an empty line.
-			const char *fin = static_cast<const char *>(
-			    memmem(eol, std::size_t(base + n - eol), "\r\n\r\n", 4));
+			const char *fin =
+			    static_cast<const char *>(memmem(eol, std::size_t(base + n - eol), "\r\n\r\n", 4));
 			if (!fin)
 				return 0;
 			s.chunk_pos = std::size_t(fin + 4 - base);
@@ -246,9 +246,9 @@ Runner::Runner(const Options &opts)
 	             "text/event-stream\r\n";
 	int n = idle_ ? opts_.idle_sessions : opts_.concurrency;
 	// Enough room for every sample at 40k calls/s overall: no growth while measuring.
-	std::size_t reserve = idle_ ? 0
-	                            : std::clamp<std::size_t>(
-	                                  std::size_t(opts_.duration_s * 40000 / n), 1024, 1u << 22);
+	std::size_t reserve =
+	    idle_ ? 0
+	          : std::clamp<std::size_t>(std::size_t(opts_.duration_s * 40000 / n), 1024, 1u << 22);
 	sessions_.reserve(std::size_t(n));
 	for (int i = 0; i < n; i++) {
 		auto s = std::make_unique<Session>();
@@ -354,6 +354,8 @@ void Runner::tick()
 		// The window ends now; calls still in flight are left out.
 		if (phase_ == Phase::Running || phase_ == Phase::Draining)
 			run_end_ = std::max(warmup_end_, std::min(run_end_, now));
+		if (phase_ == Phase::Holding)
+			held_s_ = std::chrono::duration<double>(now - hold_start_).count();
 		start_closing();
 	}
 	switch (phase_) {
@@ -399,6 +401,7 @@ void Runner::tick()
 				printf("ready %d\n", ready_at_start_);
 				fflush(stdout);
 				phase_ = Phase::Holding;
+				hold_start_ = now;
 				hold_end_ = now + std::chrono::duration_cast<Clock::duration>(
 				                      std::chrono::duration<double>(opts_.hold_s));
 			} else {
@@ -436,8 +439,10 @@ void Runner::tick()
 			break;
 		}
 		case Phase::Holding:
-			if (now >= hold_end_)
+			if (now >= hold_end_) {
+				held_s_ = std::chrono::duration<double>(now - hold_start_).count();
 				start_closing();
+			}
 			break;
 		case Phase::Closing: {
 			bool open = false;
@@ -566,7 +571,8 @@ void Runner::gone(Session &s, lws *wsi, const char *why)
 	// A WebSocket session dies with its connection; an HTTP one lives on the server.
 	if (ws_ || s.stage != Session::Stage::Ready)
 		s.stage = Session::Stage::Fresh;
-	s.retry_at = now + std::chrono::milliseconds(100) * s.failures;
+	// The first reconnect at the next tick (a server may close idle keep-alives), then slower.
+	s.retry_at = now + std::chrono::milliseconds(100) * (s.failures - 1);
 }
 
 void Runner::connected(Session &s)
@@ -736,12 +742,14 @@ void Runner::answer(Session &s, int status, const char *body, std::size_t n, std
 			           std::string(body, std::min<std::size_t>(n, 200)));
 		} else if (!sc.has_id || sc.id != s.expect_id) {
 			s.errors++;
-			note_error("an answer with the wrong id: " + std::string(body, std::min<std::size_t>(n, 200)));
+			note_error("an answer with the wrong id: " +
+			           std::string(body, std::min<std::size_t>(n, 200)));
 		} else if (sc.kind == Reply::ToolError) {
 			s.tool_errors++;
 		} else if (sc.kind != Reply::Result) {
 			s.errors++;
-			note_error(std::string(sc.kind == Reply::RpcError ? "JSON-RPC error: " : "malformed answer: ") +
+			note_error(std::string(sc.kind == Reply::RpcError ? "JSON-RPC error: "
+			                                                  : "malformed answer: ") +
 			           std::string(body, std::min<std::size_t>(n, 200)));
 		}
 	}
@@ -771,7 +779,8 @@ void Runner::init_answer(Session &s, int status, const char *body, std::size_t n
 	if (s.kind == Session::Kind::Notify) {
 		s.kind = Session::Kind::None;
 		if (status != 202 && status != 200) {
-			give_up(s, ("notifications/initialized: HTTP status " + std::to_string(status)).c_str());
+			give_up(s,
+			        ("notifications/initialized: HTTP status " + std::to_string(status)).c_str());
 			return;
 		}
 		s.stage = Session::Stage::Ready;
@@ -783,7 +792,8 @@ void Runner::init_answer(Session &s, int status, const char *body, std::size_t n
 	auto j = nlohmann::json::parse(body, body + n, nullptr, false);
 	bool ok = (ws_ || status == 200) && j.is_object() && j.contains("result") &&
 	          j["result"].is_object() && j["result"].contains("protocolVersion") &&
-	          j["result"]["protocolVersion"].is_string() && j.value("id", uint64_t(0)) == s.expect_id;
+	          j["result"]["protocolVersion"].is_string() &&
+	          j.value("id", uint64_t(0)) == s.expect_id;
 	if (!ok || (!ws_ && s.new_session_id.empty())) {
 		std::string why = "initialize failed";
 		if (!ws_)
@@ -1025,12 +1035,12 @@ void Runner::print_idle_summary() const
 		printf("{\"label\":%s,\"transport\":\"ws\",\"idle_sessions\":%zu,\"ready\":%d,"
 		       "\"lost\":%llu,\"hold_s\":%.3f}\n",
 		       nlohmann::json(opts_.label).dump().c_str(), sessions_.size(), ready_at_start_,
-		       (unsigned long long)lost_in_hold_, opts_.hold_s);
+		       (unsigned long long)lost_in_hold_, held_s_);
 	} else {
 		printf("label        %s\ntransport    ws (idle)\nsessions     %zu requested, %d ready, "
 		       "%llu lost while held\nhold         %.3f s\n",
 		       opts_.label.empty() ? "-" : opts_.label.c_str(), sessions_.size(), ready_at_start_,
-		       (unsigned long long)lost_in_hold_, opts_.hold_s);
+		       (unsigned long long)lost_in_hold_, held_s_);
 		if (!first_error_.empty())
 			printf("first error  %s\n", first_error_.c_str());
 	}

@@ -74,8 +74,9 @@ private:
 	Phase phase_ = Phase::Opening;
 	volatile std::sig_atomic_t *interrupted_ = nullptr;
 	bool aborted_ = false;
-	Clock::time_point open_deadline_, warmup_end_, run_end_, drain_deadline_, hold_end_,
-	    close_deadline_;
+	Clock::time_point open_deadline_, warmup_end_, run_end_, drain_deadline_, hold_start_,
+	    hold_end_, close_deadline_;
+	double held_s_ = 0;
 	int ready_at_start_ = 0; // sessions initialized when the load (or hold) began
 	uint64_t lost_in_hold_ = 0;
 	uint64_t reconnects_ = 0;

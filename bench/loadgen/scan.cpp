@@ -75,7 +75,7 @@ Scan scan_message(const char *p, std::size_t n)
 	if (result && (!error || result < error)) {
 		// isError is a member of the result: search only after "result":.
 		s.kind = find(result, std::size_t(end - result), "\"isError\":true") ? Reply::ToolError
-		                                                                      : Reply::Result;
+		                                                                     : Reply::Result;
 	} else if (error) {
 		s.kind = Reply::RpcError;
 	}

@@ -57,8 +57,8 @@ std::string format_table(const Report &r)
 	s += fmt("duration     %.3f s\n", r.duration_s);
 	s += fmt("calls        %llu\n", (unsigned long long)r.calls);
 	s += fmt("calls/s      %.1f\n", r.calls_per_sec);
-	s += fmt("latency ms   p50 %.3f  p95 %.3f  p99 %.3f  mean %.3f  max %.3f\n", r.p50_ms,
-	         r.p95_ms, r.p99_ms, r.mean_ms, r.max_ms);
+	s += fmt("latency ms   p50 %.3f  p95 %.3f  p99 %.3f  mean %.3f  max %.3f\n", r.p50_ms, r.p95_ms,
+	         r.p99_ms, r.mean_ms, r.max_ms);
 	s += fmt("errors       %llu\n", (unsigned long long)r.errors);
 	s += fmt("tool_errors  %llu\n", (unsigned long long)r.tool_errors);
 	s += fmt("bytes_in     %llu\n", (unsigned long long)r.bytes_in);

@@ -33,6 +33,8 @@ struct GatewayConfig {
 	std::string rate_limit = "6000/min";	  // per principal and per client address
 	std::string auth_fail_limit = "10/min"; // failed authentications per address
 	int auth_ban_seconds = 300;
+	std::string tls_cert_file; // both set: HTTPS and WSS only (relative to the data directory)
+	std::string tls_key_file;
 	bool audit = true;
 	int audit_flush_ms = 200; // the most a record waits in the gateway before it is sent
 };

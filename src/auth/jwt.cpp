@@ -38,12 +38,17 @@ struct AlgSpec {
 };
 
 // The allowlist: an "alg" not listed here is refused, "none" above all.
+// clang-format off
 const AlgSpec kAlgs[] = {
-    {"HS256", KeyFamily::Hmac, EVP_sha256, false}, {"HS384", KeyFamily::Hmac, EVP_sha384, false},
-    {"HS512", KeyFamily::Hmac, EVP_sha512, false}, {"RS256", KeyFamily::Rsa, EVP_sha256, false},
-    {"PS256", KeyFamily::Rsa, EVP_sha256, true},   {"ES256", KeyFamily::Ec, EVP_sha256, false},
-    {"EdDSA", KeyFamily::Okp, nullptr, false},
+    {"HS256", KeyFamily::Hmac, EVP_sha256, false},
+    {"HS384", KeyFamily::Hmac, EVP_sha384, false},
+    {"HS512", KeyFamily::Hmac, EVP_sha512, false},
+    {"RS256", KeyFamily::Rsa,  EVP_sha256, false},
+    {"PS256", KeyFamily::Rsa,  EVP_sha256, true},
+    {"ES256", KeyFamily::Ec,   EVP_sha256, false},
+    {"EdDSA", KeyFamily::Okp,  nullptr,    false},
 };
+// clang-format on
 
 // Bytes of each of r and s in an ES256 signature, and of a P-256 coordinate.
 constexpr std::size_t kP256Bytes = 32;
@@ -157,6 +162,7 @@ std::string jose_to_der(std::string_view sig, std::size_t n)
 // Checks sig over input with pkey by spec's scheme via EVP_DigestVerify; false on any failure.
 bool evp_verify(const AlgSpec &spec, EVP_PKEY *pkey, std::string_view input, std::string_view sig)
 {
+	ErrMark mark;
 	if (!pkey_fits(spec.family, pkey))
 		return false;
 	std::string der;
@@ -166,7 +172,6 @@ bool evp_verify(const AlgSpec &spec, EVP_PKEY *pkey, std::string_view input, std
 			return false;
 		sig = der;
 	}
-	ErrMark mark;
 	std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
 	EVP_PKEY_CTX *pctx = nullptr; // owned by ctx
 	const EVP_MD *md = spec.digest ? spec.digest() : nullptr;

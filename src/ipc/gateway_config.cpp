@@ -171,6 +171,10 @@ GatewayConfig parse_gateway_config(std::string_view json)
 	}
 	cfg.auth_ban_seconds = int_member(j, "auth_ban_seconds", cfg.auth_ban_seconds, 1, 86400);
 	cfg.audit = bool_member(j, "audit", cfg.audit);
+	cfg.tls_cert_file = string_member(j, "tls_cert_file", "");
+	cfg.tls_key_file = string_member(j, "tls_key_file", "");
+	if (cfg.tls_cert_file.empty() != cfg.tls_key_file.empty())
+		throw ConfigError("tls_cert_file and tls_key_file must be set together");
 	cfg.audit_flush_ms = int_member(j, "audit_flush_ms", cfg.audit_flush_ms, 10, 10000);
 	if (cfg.executor_socket.empty() || cfg.executor_socket.size() > 100)
 		throw ConfigError("executor_socket must be a path of 1 to 100 bytes");
@@ -208,13 +212,16 @@ std::string serialize_gateway_config(const GatewayConfig &cfg)
 	                    {"auth_fail_limit", cfg.auth_fail_limit},
 	                    {"auth_ban_seconds", cfg.auth_ban_seconds},
 	                    {"audit", cfg.audit},
+	                    {"tls_cert_file", cfg.tls_cert_file},
+	                    {"tls_key_file", cfg.tls_key_file},
 	                    {"audit_flush_ms", cfg.audit_flush_ms}};
 	return j.dump();
 }
 
 bool same_listeners(const GatewayConfig &a, const GatewayConfig &b)
 {
-	return a.port == b.port && a.listen_addresses == b.listen_addresses;
+	return a.port == b.port && a.listen_addresses == b.listen_addresses &&
+	       a.tls_cert_file == b.tls_cert_file && a.tls_key_file == b.tls_key_file;
 }
 
 } // namespace mcp_supa

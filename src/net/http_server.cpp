@@ -7,6 +7,7 @@
 #include <cstring>
 #include <ctime>
 #include <libwebsockets.h>
+#include <openssl/ssl.h>
 #include <unistd.h>
 #include <vector>
 
@@ -334,6 +335,17 @@ bool HttpServer::start()
 	lws_context_creation_info info;
 	memset(&info, 0, sizeof(info));
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
+	const GatewayConfig &tls = core_->cfg;
+	bool use_tls = !tls.tls_cert_file.empty();
+	if (use_tls) {
+		// lws reports an unreadable file only as a failed vhost: say which file and why.
+		for (const std::string &f : {tls.tls_cert_file, tls.tls_key_file})
+			if (access(f.c_str(), R_OK) != 0) {
+				log(LogLevel::Warning, "cannot read TLS file \"%s\": %s", f.c_str(), strerror(errno));
+				return false;
+			}
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	}
 	info.user = this;
 	info.gid = -1;
 	info.uid = -1;
@@ -358,6 +370,14 @@ bool HttpServer::start()
 		vinfo.keepalive_timeout = 30;
 		vinfo.timeout_secs = 30;
 		vinfo.retry_and_idle_policy = &g_ws_retry;
+		if (use_tls) {
+			// lws reads the TLS options of an explicit vhost from the vhost's own info.
+			vinfo.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+			vinfo.ssl_cert_filepath = cfg.tls_cert_file.c_str();
+			vinfo.ssl_private_key_filepath = cfg.tls_key_file.c_str();
+			// TLS 1.2 and newer only.
+			vinfo.ssl_options_set = SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1;
+		}
 		lws_vhost *vh = lws_create_vhost(ctx_, &vinfo);
 		if (!vh) {
 			log(LogLevel::Warning, "could not listen on %s port %d", address.c_str(), cfg.port);
@@ -365,7 +385,8 @@ bool HttpServer::start()
 		}
 		if (!first_vhost_)
 			first_vhost_ = vh;
-		log(LogLevel::Log, "listening on %s port %d", address.c_str(), cfg.port);
+		log(LogLevel::Log, "listening on %s port %d%s", address.c_str(), cfg.port,
+		    use_tls ? " (TLS)" : "");
 	}
 	if (!open_executor_socket())
 		return false;

@@ -28,6 +28,8 @@ char *guc_rate_limit = nullptr;
 char *guc_auth_fail_limit = nullptr;
 int guc_auth_ban_time_s = 300;
 bool guc_audit = true;
+char *guc_tls_cert_file = nullptr;
+char *guc_tls_key_file = nullptr;
 int guc_audit_flush_interval_ms = 200;
 
 namespace
@@ -211,6 +213,15 @@ void define_gucs()
 	    "Records still waiting when the gateway crashes are lost: this bounds the loss window.",
 	    &guc_audit_flush_interval_ms, 200, 10, 10000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr,
 	    nullptr);
+	DefineCustomStringVariable("mcp_supa.tls_cert_file",
+	                           "Sets the TLS certificate (PEM) that turns on HTTPS and WSS.",
+	                           "Relative paths are relative to the data directory; the chain may "
+	                           "follow the certificate in the same file.",
+	                           &guc_tls_cert_file, "", PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+	DefineCustomStringVariable("mcp_supa.tls_key_file",
+	                           "Sets the private key (PEM) of mcp_supa.tls_cert_file.",
+	                           "Must be readable by the server's OS user only.", &guc_tls_key_file,
+	                           "", PGC_SIGHUP, GUC_SUPERUSER_ONLY, nullptr, nullptr, nullptr);
 	MarkGUCPrefixReserved("mcp_supa");
 }
 

@@ -66,6 +66,14 @@ GatewayConfig current_config()
 	cfg.auth_fail_limit = guc_auth_fail_limit ? guc_auth_fail_limit : "";
 	cfg.auth_ban_seconds = guc_auth_ban_time_s;
 	cfg.audit = guc_audit;
+	cfg.tls_cert_file = guc_tls_cert_file ? guc_tls_cert_file : "";
+	cfg.tls_key_file = guc_tls_key_file ? guc_tls_key_file : "";
+	if (cfg.tls_cert_file.empty() != cfg.tls_key_file.empty()) {
+		ereport(WARNING, (errmsg("mcp_supa.tls_cert_file and mcp_supa.tls_key_file must be set "
+		                         "together; serving without TLS")));
+		cfg.tls_cert_file.clear();
+		cfg.tls_key_file.clear();
+	}
 	cfg.audit_flush_ms = guc_audit_flush_interval_ms;
 	return cfg;
 }

@@ -65,8 +65,9 @@ export function randomSecret() {
 }
 
 export class Cluster {
-  constructor({ preload = true, fixture = true, conf = {} } = {}) {
+  constructor({ preload = true, fixture = true, conf = {}, beforeStart = null } = {}) {
     this.preload = preload;
+    this.beforeStart = beforeStart; // called with the cluster after initdb, before it starts
     this.fixture = fixture;
     this.extraConf = conf;
     this.jwtSecret = randomSecret();
@@ -104,6 +105,7 @@ export class Cluster {
     };
     const lines = Object.entries(conf).map(([k, v]) => `${k} = ${v}`).join('\n');
     fs.appendFileSync(path.join(this.dataDir, 'postgresql.conf'), `\n${lines}\n`);
+    if (this.beforeStart) this.beforeStart(this);
     runAs('pg_ctl', ['-D', this.dataDir, '-l', this.logFile, '-w', '-t', '60', 'start']);
     if (this.fixture) {
       for (const f of fs.readdirSync(fixtureDir).filter((n) => n.endsWith('.sql')).sort()) {
