@@ -1,6 +1,5 @@
 -- The statement classifier behind execute_sql: one verdict per statement, from PostgreSQL's
 -- own raw parser (nothing is executed, so the tables need not exist).
-CREATE EXTENSION mcp_supa;
 SELECT n, c.statement AS st, c.class, c.read_only AS ro, c.destructive AS destr, c.allowed,
        c.reason, v.sql
   FROM unnest(ARRAY[
@@ -127,4 +126,3 @@ SELECT count(*) FROM mcp_supa.classify(NULL);
 -- DO follows mcp_supa.allow_do (off by default); the setting is not the session's to change.
 SHOW mcp_supa.allow_do;
 SET mcp_supa.allow_do = on;
-DROP EXTENSION mcp_supa;
