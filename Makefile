@@ -21,7 +21,10 @@ OBJS = \
 	src/pg/row_json.o \
 	src/ipc/frame.o \
 	src/ipc/gateway_config.o \
-	src/auth/rate_limiter.o
+	src/auth/rate_limiter.o \
+	src/auth/jwks.o \
+	src/auth/jwt.o \
+	src/auth/base64url.o
 
 DATA = $(wildcard sql/mcp_supa--*.sql)
 # extension first: the others use what CREATE EXTENSION makes.
@@ -39,7 +42,7 @@ ifdef WERROR
 WARN_FLAGS += -Werror
 endif
 PG_CXXFLAGS += -MMD -MP -std=c++17 $(WARN_FLAGS) -fvisibility=hidden -DMCP_SUPA_VERSION='"$(EXTVERSION)"'
-SHLIB_LINK += -lstdc++
+SHLIB_LINK += -lstdc++ -lcrypto
 
 # Before the include: pgxs.mk tests EXTRA_CLEAN when it is read (the names expand later).
 EXTRA_CLEAN = $(wildcard src/*/*.d test/unit/*.d) src/tools/catalog_sql.gen.h $(GATEWAY) $(GATEWAY_OBJS) $(UNIT_BIN) $(UNIT_OBJS) results regression.diffs regression.out

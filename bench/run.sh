@@ -645,6 +645,8 @@ echo "machine: $(nproc) cores ($CPU_MODEL), $MEM_TOTAL RAM, PostgreSQL $PG_VERSI
 	"max_rows = $MAX_ROWS, audit = $AUDIT_SETTING; ${DURATION}s per run after ${WARMUP}s warmup; load generator, servers and database share the machine"
 echo "load average: $LOADAVG before the build, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 echo
+echo "ratio/s = mcp calls/s / pgbench TPS; ratio_p50 = mcp p50 / pgbench p50; d_p50_us = mcp p50 - pgbench p50;"
+echo "ovh_us (C=1) = mcp p50 - the SPI floor with JSON output (${SPI_JSON_FLOOR_US[sql_1row]} us for 1 row, ${SPI_JSON_FLOOR_US[sql_100rows]} us for 100 rows)"
 table_header
 printf '%s\n' "${TABLE[@]}"
 echo

@@ -19,6 +19,8 @@ struct GatewayConfig {
 	std::string database = "postgres";
 	int workers = 4;
 	std::string jwt_secret; // empty: no HS256 verification key configured
+	std::string jwks;		// inline JWKS document for RS256/ES256/EdDSA tokens, or empty
+	std::string jwt_audience; // required "aud" value, or empty
 	std::string version;    // the extension version, reported by /health
 	std::vector<std::string> allowed_roles{"anon", "authenticated", "service_role"};
 	bool allow_anonymous = false;

@@ -1,6 +1,8 @@
 // Request authentication (see include/mcp_supa/authenticator.h).
 #include "mcp_supa/authenticator.h"
 
+#include "mcp_supa/jwks.h"
+
 #include <algorithm>
 
 namespace mcp_supa::auth
@@ -43,7 +45,15 @@ std::string pick_token(const std::string &authorization, const std::string &apik
 
 void Authenticator::configure(const GatewayConfig &cfg)
 {
-	verifier_ = JwtVerifier(cfg.jwt_secret, 30);
+	// A new verifier replaces the old one whole (its setters are not for a verifier in use).
+	JwtVerifier v(cfg.jwt_secret, 30);
+	if (!cfg.jwks.empty()) {
+		std::string why;
+		if (auto jwks = Jwks::parse(cfg.jwks, why))
+			v.set_jwks(std::move(jwks));
+	}
+	v.set_audience(cfg.jwt_audience);
+	verifier_ = std::move(v);
 	allowed_roles_ = cfg.allowed_roles;
 	allow_anonymous_ = cfg.allow_anonymous;
 }

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "mcp_supa/jwks.h"
 #include "mcp_supa/rate_limiter.h"
 
 namespace mcp_supa
@@ -148,6 +149,13 @@ GatewayConfig parse_gateway_config(std::string_view json)
 	if (cfg.jwt_secret.size() > kMaxJwtSecretBytes)
 		throw ConfigError("jwt_secret is longer than 4096 bytes");
 	cfg.version = string_member(j, "version", "");
+	cfg.jwks = string_member(j, "jwks", "");
+	if (!cfg.jwks.empty()) {
+		std::string why;
+		if (!auth::Jwks::parse(cfg.jwks, why))
+			throw ConfigError("jwks: " + why);
+	}
+	cfg.jwt_audience = string_member(j, "jwt_audience", "");
 	if (j.contains("allowed_roles"))
 		cfg.allowed_roles = parse_role_list(string_member(j, "allowed_roles", ""));
 	cfg.allow_anonymous = bool_member(j, "allow_anonymous", cfg.allow_anonymous);
@@ -197,6 +205,8 @@ std::string serialize_gateway_config(const GatewayConfig &cfg)
 	                    {"database", cfg.database},
 	                    {"workers", cfg.workers},
 	                    {"jwt_secret", cfg.jwt_secret},
+	                    {"jwks", cfg.jwks},
+	                    {"jwt_audience", cfg.jwt_audience},
 	                    {"version", cfg.version},
 	                    {"allowed_roles", join(cfg.allowed_roles)},
 	                    {"allow_anonymous", cfg.allow_anonymous},

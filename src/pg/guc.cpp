@@ -2,6 +2,7 @@
 #include "postgres_headers.h"
 
 #include "mcp_supa/gateway_config.h"
+#include "mcp_supa/jwks.h"
 #include "mcp_supa/pg/guc.h"
 #include "mcp_supa/rate_limiter.h"
 
@@ -13,6 +14,8 @@ int guc_port = 8432;
 char *guc_database = nullptr;
 int guc_workers = 4;
 char *guc_jwt_secret = nullptr;
+char *guc_jwks = nullptr;
+char *guc_jwt_audience = nullptr;
 char *guc_session_role = nullptr;
 char *guc_allowed_roles = nullptr;
 bool guc_allow_anonymous = false;
@@ -113,6 +116,19 @@ bool check_rate(char **newval, void **, GucSource)
 		GUC_check_errdetail("%s", e.what());
 		return false;
 	}
+}
+
+// Refuses JWKS documents the gateway could not use (no usable signing key, too large, ...).
+bool check_jwks(char **newval, void **, GucSource)
+{
+	if (*newval == nullptr || (*newval)[0] == '\0')
+		return true;
+	std::string why;
+	if (!auth::Jwks::parse(*newval, why)) {
+		GUC_check_errdetail("%s", why.c_str());
+		return false;
+	}
+	return true;
 }
 
 // Refuses an empty session role.
@@ -222,6 +238,14 @@ void define_gucs()
 	                           "Sets the private key (PEM) of mcp_supa.tls_cert_file.",
 	                           "Must be readable by the server's OS user only.", &guc_tls_key_file,
 	                           "", PGC_SIGHUP, GUC_SUPERUSER_ONLY, nullptr, nullptr, nullptr);
+	DefineCustomStringVariable(
+	    "mcp_supa.jwks", "Sets the JSON Web Key Set that verifies RS256, ES256 and EdDSA tokens.",
+	    "The project's JWKS document (as served at /auth/v1/.well-known/jwks.json), inline.",
+	    &guc_jwks, "", PGC_SIGHUP, 0, check_jwks, nullptr, nullptr);
+	DefineCustomStringVariable("mcp_supa.jwt_audience",
+	                           "Sets the audience a JWT's aud claim must contain.",
+	                           "Empty: aud is not checked (Supabase issues aud = authenticated).",
+	                           &guc_jwt_audience, "", PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 	MarkGUCPrefixReserved("mcp_supa");
 }
 

@@ -9,6 +9,8 @@ extern int guc_port;
 extern char *guc_database;
 extern int guc_workers;
 extern char *guc_jwt_secret;
+extern char *guc_jwks;
+extern char *guc_jwt_audience;
 extern char *guc_session_role;
 extern char *guc_allowed_roles;
 extern bool guc_allow_anonymous;
