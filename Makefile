@@ -28,7 +28,7 @@ OBJS = \
 
 DATA = $(wildcard sql/mcp_supa--*.sql)
 # extension first: the others use what CREATE EXTENSION makes.
-REGRESS = extension guc classify audit supervisor
+REGRESS = extension guc classify audit api_keys supervisor
 REGRESS_OPTS = --temp-config=test/regress/regress.conf
 
 PG_CONFIG ?= pg_config

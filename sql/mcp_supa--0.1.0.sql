@@ -95,3 +95,87 @@ REVOKE ALL ON FUNCTION mcp_supa.audit_summary(timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION mcp_supa.purge_audit(interval) FROM PUBLIC;
 GRANT USAGE ON SCHEMA mcp_supa TO PUBLIC;
 GRANT EXECUTE ON FUNCTION mcp_supa.version() TO PUBLIC;
+
+-- API keys: a secret shown once at creation ("mcps_" + 256 random bits, base64url); only its
+-- SHA-256 is stored. The gateway learns the hashes from the executors every second, so it
+-- validates keys without waiting on SQL, and a revocation takes effect within two seconds.
+CREATE FUNCTION mcp_supa.random_token(bytes int) RETURNS text
+AS 'MODULE_PATHNAME', 'mcp_supa_random_token'
+LANGUAGE C STRICT VOLATILE;
+REVOKE ALL ON FUNCTION mcp_supa.random_token(int) FROM PUBLIC;
+
+CREATE TABLE mcp_supa.api_key_store (
+  name text PRIMARY KEY CHECK (name ~ '^[A-Za-z0-9_.-]{1,63}$'),
+  key_hash bytea NOT NULL UNIQUE,
+  prefix text NOT NULL,
+  role name NOT NULL,
+  claims jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(claims) = 'object'),
+  read_only boolean NOT NULL DEFAULT false,
+  expires_at timestamptz,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  created_by name NOT NULL DEFAULT current_user,
+  revoked_at timestamptz
+);
+REVOKE ALL ON mcp_supa.api_key_store FROM PUBLIC;
+
+-- The keys without their hashes.
+CREATE VIEW mcp_supa.api_keys AS
+  SELECT name, prefix, role, claims, read_only, expires_at, created_at, created_by, revoked_at,
+         revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) AS active
+    FROM mcp_supa.api_key_store;
+REVOKE ALL ON mcp_supa.api_keys FROM PUBLIC;
+
+-- Creates a key and returns its secret (shown only this once).
+CREATE FUNCTION mcp_supa.create_api_key(name text, role text, claims jsonb DEFAULT '{}',
+                                        expires_at timestamptz DEFAULT NULL,
+                                        read_only boolean DEFAULT false)
+RETURNS text
+LANGUAGE plpgsql
+AS $$
+DECLARE
+  secret text;
+  target pg_roles%ROWTYPE;
+BEGIN
+  IF create_api_key.name IS NULL OR create_api_key.name !~ '^[A-Za-z0-9_.-]{1,63}$' THEN
+    RAISE EXCEPTION 'a key name is 1 to 63 letters, digits, "_", "." or "-"' USING ERRCODE = '22023';
+  END IF;
+  SELECT * INTO target FROM pg_roles r WHERE r.rolname = create_api_key.role;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'role "%" does not exist', create_api_key.role USING ERRCODE = '42704';
+  END IF;
+  -- A key for a role with administrative power is an administrator's decision.
+  IF (target.rolsuper OR target.rolcreaterole OR target.rolcreatedb OR target.rolreplication)
+     AND NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+    RAISE EXCEPTION 'only a superuser can create an API key for role "%"', create_api_key.role
+      USING ERRCODE = '42501';
+  END IF;
+  IF claims IS NULL OR jsonb_typeof(claims) <> 'object' THEN
+    RAISE EXCEPTION 'claims must be a JSON object' USING ERRCODE = '22023';
+  END IF;
+  IF claims ? 'role' OR claims ? 'sub' THEN
+    RAISE EXCEPTION 'claims may not set "role" or "sub": the key''s role and name are used'
+      USING ERRCODE = '22023';
+  END IF;
+  IF expires_at IS NOT NULL AND expires_at <= now() THEN
+    RAISE EXCEPTION 'expires_at is in the past' USING ERRCODE = '22023';
+  END IF;
+  secret := 'mcps_' || mcp_supa.random_token(32);
+  INSERT INTO mcp_supa.api_key_store (name, key_hash, prefix, role, claims, read_only, expires_at)
+  VALUES (create_api_key.name, sha256(convert_to(secret, 'UTF8')), left(secret, 12),
+          create_api_key.role, coalesce(create_api_key.claims, '{}'),
+          coalesce(create_api_key.read_only, false), create_api_key.expires_at);
+  RETURN secret;
+END $$;
+
+-- Revokes a key by name; true when it was active, false when there was nothing to revoke.
+CREATE FUNCTION mcp_supa.revoke_api_key(name text) RETURNS boolean
+LANGUAGE plpgsql
+AS $$
+BEGIN
+  UPDATE mcp_supa.api_key_store SET revoked_at = now()
+   WHERE api_key_store.name = revoke_api_key.name AND revoked_at IS NULL;
+  RETURN FOUND;
+END $$;
+
+REVOKE ALL ON FUNCTION mcp_supa.create_api_key(text, text, jsonb, timestamptz, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION mcp_supa.revoke_api_key(text) FROM PUBLIC;

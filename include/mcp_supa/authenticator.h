@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 
 #include "mcp_supa/gateway_config.h"
 #include "mcp_supa/jwt.h"
@@ -29,8 +30,26 @@ public:
 	void configure(const GatewayConfig &cfg);
 	// Verifies a token (empty: no credentials) at time now.
 	AuthResult authenticate(const std::string &token, int64_t now_unix) const;
+	// Replaces the known API keys with the executors' list (hash, name, role, claims, ...).
+	void set_api_keys(const nlohmann::json &keys);
+	bool api_keys_loaded() const { return keys_loaded_; }
+	std::size_t api_key_count() const { return keys_.size(); }
+
+	// API key secrets start with this; anything else is taken for a JWT.
+	static constexpr const char *kApiKeyPrefix = "mcps_";
 
 private:
+	struct ApiKey {
+		std::string name, role;
+		nlohmann::json claims;
+		bool read_only = false;
+		double expires_at = 0; // unix seconds; 0: never
+	};
+	std::unordered_map<std::string, ApiKey> keys_; // sha256 hex -> key
+	bool keys_loaded_ = false;
+
+	AuthResult authenticate_key(const std::string &token, int64_t now_unix) const;
+
 	JwtVerifier verifier_{""};
 	std::vector<std::string> allowed_roles_;
 	bool allow_anonymous_ = false;

@@ -84,7 +84,12 @@ private:
 	void audit_refusal(const std::string &status, const std::string &address,
 	                   const mcp::Principal *principal, const std::string &message);
 
-	// Runs every second: expires idle sessions and jobs that waited too long for an executor.
+	bool api_keys_pending_ = false;
+	bool api_keys_failing_ = false;
+	// Asks an executor for the active API keys (hashes only).
+	void refresh_api_keys();
+	// Runs every second: expires idle sessions and jobs that waited too long for an executor,
+	// and refreshes the API keys.
 	void housekeep();
 	void schedule_housekeeping();
 

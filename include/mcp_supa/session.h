@@ -14,8 +14,9 @@ namespace mcp_supa::mcp
 struct Principal {
 	std::string subject;     // JWT sub, or empty
 	std::string role;        // the database role the calls run as
-	std::string auth_method; // "jwt" or "anonymous"
+	std::string auth_method; // "jwt", "api_key" or "anonymous"
 	nlohmann::json claims = nlohmann::json::object();
+	bool read_only = false; // a read-only API key: every call is rolled back
 
 	// A session may only be used again by the same principal.
 	std::string key() const { return auth_method + ":" + role + ":" + subject; }

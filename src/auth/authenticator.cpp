@@ -4,6 +4,7 @@
 #include "mcp_supa/jwks.h"
 
 #include <algorithm>
+#include <openssl/sha.h>
 
 namespace mcp_supa::auth
 {
@@ -30,6 +31,20 @@ std::string trim(const std::string &s)
 		return "";
 	auto e = s.find_last_not_of(" \t");
 	return s.substr(b, e - b + 1);
+}
+
+// Lowercase hex SHA-256 of a string (how create_api_key stores a secret).
+std::string sha256_hex(const std::string &s)
+{
+	unsigned char digest[SHA256_DIGEST_LENGTH];
+	SHA256(reinterpret_cast<const unsigned char *>(s.data()), s.size(), digest);
+	static const char hex[] = "0123456789abcdef";
+	std::string out;
+	for (unsigned char b : digest) {
+		out.push_back(hex[b >> 4]);
+		out.push_back(hex[b & 15]);
+	}
+	return out;
 }
 
 } // namespace
@@ -63,8 +78,57 @@ bool Authenticator::role_allowed(const std::string &role) const
 	return std::find(allowed_roles_.begin(), allowed_roles_.end(), role) != allowed_roles_.end();
 }
 
+void Authenticator::set_api_keys(const nlohmann::json &keys)
+{
+	std::unordered_map<std::string, ApiKey> fresh;
+	if (keys.is_array())
+		for (const auto &k : keys) {
+			if (!k.is_object() || !k.contains("hash") || !k["hash"].is_string())
+				continue;
+			ApiKey key;
+			key.name = k.value("name", "");
+			key.role = k.value("role", "");
+			key.claims = k.contains("claims") && k["claims"].is_object() ? k["claims"]
+			                                                             : nlohmann::json::object();
+			key.read_only = k.value("read_only", false);
+			key.expires_at = k.contains("expires_at") && k["expires_at"].is_number()
+			                     ? k["expires_at"].get<double>()
+			                     : 0;
+			fresh[k["hash"].get<std::string>()] = std::move(key);
+		}
+	keys_ = std::move(fresh);
+	keys_loaded_ = true;
+}
+
+AuthResult Authenticator::authenticate_key(const std::string &token, int64_t now_unix) const
+{
+	AuthResult r;
+	auto it = keys_.find(sha256_hex(token));
+	if (it == keys_.end()) {
+		r.error = keys_loaded_ ? "invalid API key" : "API keys are not loaded yet; retry shortly";
+		return r;
+	}
+	const ApiKey &k = it->second;
+	if (k.expires_at > 0 && double(now_unix) >= k.expires_at) {
+		r.error = "API key expired";
+		return r;
+	}
+	r.ok = true;
+	r.principal.subject = k.name;
+	r.principal.role = k.role;
+	r.principal.auth_method = "api_key";
+	r.principal.read_only = k.read_only;
+	r.principal.claims = k.claims;
+	// Like a JWT's: what auth.role() and auth.jwt() see. No sub: the key is no user.
+	r.principal.claims["role"] = k.role;
+	r.principal.claims["mcp_key"] = k.name;
+	return r;
+}
+
 AuthResult Authenticator::authenticate(const std::string &token, int64_t now_unix) const
 {
+	if (token.rfind(kApiKeyPrefix, 0) == 0)
+		return authenticate_key(token, now_unix);
 	AuthResult r;
 	if (token.empty()) {
 		if (!allow_anonymous_ || !role_allowed("anon")) {

@@ -108,7 +108,7 @@ void McpServer::tools_call(const Message &m, Session &session, const CallContext
 	Json args =
 	    p.contains("arguments") && !p["arguments"].is_null() ? p["arguments"] : Json::object();
 	std::string error;
-	tools::CallLimits limits{cfg_->read_only, cfg_->max_request_bytes};
+	tools::CallLimits limits{cfg_->read_only || ctx.principal.read_only, cfg_->max_request_bytes};
 	auto job = tools::build_job(name, args, limits, error);
 	std::string client = ctx.request_info.value("client_address", "");
 	Json record = audit::base_record(&ctx.principal, client, session.id);

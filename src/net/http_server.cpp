@@ -293,6 +293,29 @@ void HttpServer::housekeep()
 	core_->sessions.expire(now);
 	// A call may wait for an executor as long as it may run.
 	core_->dispatcher.expire_queued(now, core_->cfg.statement_timeout_ms);
+	refresh_api_keys();
+}
+
+void HttpServer::refresh_api_keys()
+{
+	// One request at a time; a revocation is seen within this period plus one round trip.
+	if (api_keys_pending_ || core_->dispatcher.executors() == 0)
+		return;
+	api_keys_pending_ = true;
+	core_->dispatcher.submit(
+	    {{"kind", "api_keys"}},
+	    [this](const json &r) {
+		    api_keys_pending_ = false;
+		    if (r.value("ok", false) && r.contains("keys")) {
+			    core_->authenticator.set_api_keys(r["keys"]);
+			    api_keys_failing_ = false;
+		    } else if (!api_keys_failing_) {
+			    std::string why = r.contains("error") ? r["error"].value("message", "") : "";
+			    log(LogLevel::Warning, "could not read API keys: %s", why.c_str());
+			    api_keys_failing_ = true;
+		    }
+	    },
+	    DispatcherSink::now_ms(), true);
 }
 
 HttpServer::HttpServer(GatewayConfig cfg) : started_(std::chrono::steady_clock::now())

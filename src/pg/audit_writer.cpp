@@ -51,8 +51,11 @@ Oid extension_owner()
 	return DatumGetObjectId(d);
 }
 
-// The body of write_audit_batch; raises on failure.
-long insert_batch(const char *records_json, Oid *saved_uid, int *saved_ctx, volatile bool *switched)
+// Runs one statement with an optional text argument as the extension's owner, in its own
+// transaction; returns rows processed and, for a query, the first column of the first row
+// (palloc'd in the caller's context). Raises on failure.
+long owner_statement(const char *sql, const char *arg, bool write, MemoryContext out_ctx,
+                     char **first_value, Oid *saved_uid, int *saved_ctx, volatile bool *switched)
 {
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -63,12 +66,16 @@ long insert_batch(const char *records_json, Oid *saved_uid, int *saved_ctx, vola
 	GetUserIdAndSecContext(saved_uid, saved_ctx);
 	SetUserIdAndSecContext(owner, *saved_ctx | SECURITY_LOCAL_USERID_CHANGE);
 	*switched = true;
-	Datum arg = CStringGetTextDatum(records_json);
+	Datum value = arg ? CStringGetTextDatum(arg) : (Datum)0;
 	Oid type = TEXTOID;
-	int ret = SPI_execute_with_args(kInsertSql, 1, &type, &arg, nullptr, false, 0);
-	if (ret != SPI_OK_INSERT)
-		ereport(ERROR, (errmsg("audit insert failed: %s", SPI_result_code_string(ret))));
+	int ret = SPI_execute_with_args(sql, arg ? 1 : 0, &type, &value, nullptr, !write, 0);
+	if (ret < 0)
+		ereport(ERROR, (errmsg("statement failed: %s", SPI_result_code_string(ret))));
 	long n = long(SPI_processed);
+	if (first_value && SPI_tuptable && SPI_processed > 0) {
+		char *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		*first_value = v ? MemoryContextStrdup(out_ctx, v) : nullptr;
+	}
 	SetUserIdAndSecContext(*saved_uid, *saved_ctx);
 	*switched = false;
 	SPI_finish();
@@ -77,9 +84,9 @@ long insert_batch(const char *records_json, Oid *saved_uid, int *saved_ctx, vola
 	return n;
 }
 
-} // namespace
-
-long write_audit_batch(const char *records_json, char *errbuf, std::size_t errlen)
+// owner_statement with its errors caught: -1 and the message in errbuf.
+long guarded_owner_statement(const char *sql, const char *arg, bool write, char **first_value,
+                             char *errbuf, std::size_t errlen)
 {
 	static Oid saved_uid;
 	static int saved_ctx;
@@ -89,7 +96,7 @@ long write_audit_batch(const char *records_json, char *errbuf, std::size_t errle
 	switched = false;
 	PG_TRY();
 	{
-		n = insert_batch(records_json, &saved_uid, &saved_ctx, &switched);
+		n = owner_statement(sql, arg, write, ctx, first_value, &saved_uid, &saved_ctx, &switched);
 	}
 	PG_CATCH();
 	{
@@ -106,6 +113,28 @@ long write_audit_batch(const char *records_json, char *errbuf, std::size_t errle
 	}
 	PG_END_TRY();
 	return n;
+}
+
+const char *kApiKeysSql =
+    "SELECT coalesce(json_agg(json_build_object('hash', encode(key_hash, 'hex'), 'name', name, "
+    "'role', role, 'claims', claims, 'read_only', read_only, 'expires_at', "
+    "extract(epoch FROM expires_at))), '[]')::text FROM (SELECT * FROM mcp_supa.api_key_store "
+    "WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) "
+    "ORDER BY name LIMIT 100000) k";
+
+} // namespace
+
+long write_audit_batch(const char *records_json, char *errbuf, std::size_t errlen)
+{
+	return guarded_owner_statement(kInsertSql, records_json, true, nullptr, errbuf, errlen);
+}
+
+char *read_api_keys(char *errbuf, std::size_t errlen)
+{
+	char *out = nullptr;
+	if (guarded_owner_statement(kApiKeysSql, nullptr, false, &out, errbuf, errlen) < 0)
+		return nullptr;
+	return out ? out : pstrdup("[]");
 }
 
 } // namespace mcp_supa::pg

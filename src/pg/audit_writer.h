@@ -1,4 +1,5 @@
-// Writing audit batches from the gateway into mcp_supa.audit_log (src/pg/audit_writer.cpp).
+// The extension's own bookkeeping, run as its owner between jobs: audit batches into
+// mcp_supa.audit_log, and the API key list for the gateway (src/pg/audit_writer.cpp).
 #pragma once
 
 #include <cstddef>
@@ -8,5 +9,9 @@ namespace mcp_supa::pg {
 // Inserts a JSON array of audit records in its own transaction, as the extension's owner.
 // Returns the number of rows written, or -1 with errbuf holding the reason. Never raises.
 long write_audit_batch(const char *records_json, char *errbuf, std::size_t errlen);
+
+// The active API keys (hash, name, role, claims, read_only, expires_at) as JSON array text,
+// palloc'd in the current context; nullptr with errbuf set on failure. Never raises.
+char *read_api_keys(char *errbuf, std::size_t errlen);
 
 } // namespace mcp_supa::pg

@@ -381,6 +381,20 @@ std::string handle_audit(const json &id, const json &j)
 	return dump(json{{"type", "result"}, {"id", id}, {"ok", true}, {"row_count", n}});
 }
 
+// Reads the active API keys for the gateway (hashes only; the secrets were never stored).
+std::string handle_api_keys(const json &id)
+{
+	char err[1024] = {0};
+	char *keys = read_api_keys(err, sizeof(err));
+	if (!keys)
+		return error_message(id, "XX000", std::string("reading API keys failed: ") + err);
+	json parsed = json::parse(keys, nullptr, false);
+	pfree(keys);
+	if (parsed.is_discarded())
+		return error_message(id, "XX000", "reading API keys failed: invalid JSON");
+	return dump(json{{"type", "result"}, {"id", id}, {"ok", true}, {"keys", parsed}});
+}
+
 // Runs one job message and returns the result message.
 std::string handle_message(const std::string &payload)
 {
@@ -392,6 +406,8 @@ std::string handle_message(const std::string &payload)
 			id = j["id"];
 		if (j.is_object() && j.value("kind", "") == "audit")
 			return handle_audit(id, j);
+		if (j.is_object() && j.value("kind", "") == "api_keys")
+			return handle_api_keys(id);
 		job = parse_job(j);
 	} catch (const std::exception &e) {
 		ereport(LOG, (errmsg("mcp_supa executor: %s", e.what())));
