@@ -62,6 +62,7 @@ PURE_OBJS = \
 	src/mcp/session.o \
 	src/mcp/server.o \
 	src/mcp/audit.o \
+	src/mcp/confirmation.o \
 	src/tools/tools.o \
 	src/auth/authenticator.o \
 	src/auth/rate_limiter.o \

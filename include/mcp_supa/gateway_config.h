@@ -37,6 +37,8 @@ struct GatewayConfig {
 	int auth_ban_seconds = 300;
 	std::string tls_cert_file; // both set: HTTPS and WSS only (relative to the data directory)
 	std::string tls_key_file;
+	std::string allowed_statements; // statement classes execute_sql may run; empty: all
+	bool confirm_destructive = true;  // destructive SQL runs only with a confirmation token
 	bool audit = true;
 	int audit_flush_ms = 200; // the most a record waits in the gateway before it is sent
 };

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "mcp_supa/confirmation.h"
 #include "mcp_supa/gateway_config.h"
 #include "mcp_supa/jsonrpc.h"
 #include "mcp_supa/session.h"
@@ -59,10 +60,14 @@ private:
 	const GatewayConfig *cfg_;
 	JobSink &sink_;
 	std::function<void(Json)> audit_;
+	ConfirmationTokens confirmations_;
 	// (session id, JSON-encoded request id) -> job handle
 	std::map<std::pair<std::string, std::string>, uint64_t> in_flight_;
 
 	Json initialize(const Message &m, Session &session);
+	// The answer to destructive SQL held back by the executor: what it would do, and a token.
+	Json confirmation_result(const Json &result, const std::string &principal_key,
+	                         const Json &args) const;
 	Json tools_list(const Message &m);
 	void tools_call(const Message &m, Session &session, const CallContext &ctx, Reply reply);
 	void cancelled(const Message &m, Session &session);

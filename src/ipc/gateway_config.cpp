@@ -179,6 +179,8 @@ GatewayConfig parse_gateway_config(std::string_view json)
 	}
 	cfg.auth_ban_seconds = int_member(j, "auth_ban_seconds", cfg.auth_ban_seconds, 1, 86400);
 	cfg.audit = bool_member(j, "audit", cfg.audit);
+	cfg.allowed_statements = string_member(j, "allowed_statements", "");
+	cfg.confirm_destructive = bool_member(j, "confirm_destructive", cfg.confirm_destructive);
 	cfg.tls_cert_file = string_member(j, "tls_cert_file", "");
 	cfg.tls_key_file = string_member(j, "tls_key_file", "");
 	if (cfg.tls_cert_file.empty() != cfg.tls_key_file.empty())
@@ -222,6 +224,8 @@ std::string serialize_gateway_config(const GatewayConfig &cfg)
 	                    {"auth_fail_limit", cfg.auth_fail_limit},
 	                    {"auth_ban_seconds", cfg.auth_ban_seconds},
 	                    {"audit", cfg.audit},
+	                    {"allowed_statements", cfg.allowed_statements},
+	                    {"confirm_destructive", cfg.confirm_destructive},
 	                    {"tls_cert_file", cfg.tls_cert_file},
 	                    {"tls_key_file", cfg.tls_key_file},
 	                    {"audit_flush_ms", cfg.audit_flush_ms}};

@@ -2,6 +2,7 @@
 #include "mcp_supa/mcp_server.h"
 
 #include <chrono>
+#include <ctime>
 
 #include "mcp_supa/audit.h"
 #include "mcp_supa/random.h"
@@ -45,6 +46,38 @@ bool supported_protocol_version(const std::string &v)
 std::string negotiate_protocol_version(const std::string &requested)
 {
 	return supported_protocol_version(requested) ? requested : kProtocolVersions[0];
+}
+
+namespace {
+
+// True when the executor held the SQL back because it is destructive (SQLSTATE MC001).
+bool needs_confirmation(const Json &r)
+{
+	return !r.value("ok", false) && r.contains("error") && r["error"].is_object() &&
+	       r["error"].value("sqlstate", "") == "MC001";
+}
+
+} // namespace
+
+Json McpServer::confirmation_result(const Json &r, const std::string &principal_key,
+                                    const Json &args) const
+{
+	std::string sql = args.value("query", "");
+	std::string token = confirmations_.issue(principal_key, sql, int64_t(std::time(nullptr)));
+	std::string statements = r["error"].value("detail", "");
+	std::string text =
+	    "Nothing was run. This SQL holds destructive statements:\n" + statements +
+	    "\n\nAsk the user whether to run it. To run it, call execute_sql again with the same "
+	    "query and \"confirm\": \"" +
+	    token + "\" (valid " + std::to_string(ConfirmationTokens::kTtlSeconds / 60) +
+	    " minutes, for this exact SQL only).";
+	return {{"content", {{{"type", "text"}, {"text", text}}}},
+	        {"structuredContent",
+	         {{"confirmation_required", true},
+	          {"confirm", token},
+	          {"statements", statements},
+	          {"expires_in_seconds", ConfirmationTokens::kTtlSeconds}}},
+	        {"isError", true}};
 }
 
 Json McpServer::initialize(const Message &m, Session &session)
@@ -124,6 +157,22 @@ void McpServer::tools_call(const Message &m, Session &session, const CallContext
 		reply(make_result(m.id, tools::tool_error("invalid arguments for " + name + ": " + error)));
 		return;
 	}
+	if (name == "execute_sql") {
+		(*job)["allowed_statements"] = cfg_->allowed_statements;
+		(*job)["confirm_destructive"] = cfg_->confirm_destructive;
+		if (args.contains("confirm")) {
+			int64_t now = int64_t(std::time(nullptr));
+			if (!confirmations_.verify(args.value("confirm", ""), ctx.principal.key(),
+			                           args.value("query", ""), now)) {
+				reply(make_result(m.id, tools::tool_error(
+				                            "the confirmation token is invalid or expired, or was "
+				                            "issued for other SQL or another caller; run the query "
+				                            "without confirm to get a new one")));
+				return;
+			}
+			(*job)["destructive_confirmed"] = true;
+		}
+	}
 	(*job)["role"] = ctx.principal.role;
 	(*job)["claims"] = ctx.principal.claims;
 	(*job)["request"] = ctx.request_info;
@@ -135,8 +184,10 @@ void McpServer::tools_call(const Message &m, Session &session, const CallContext
 	// The job may finish synchronously (queue full): register before submitting, erase after.
 	in_flight_[key] = 0;
 	auto started = std::chrono::steady_clock::now();
+	std::string principal_key = ctx.principal.key();
 	uint64_t handle = sink_.submit(
-	    std::move(*job), [this, key, id, name, args, reply, record, started](const Json &r) mutable {
+	    std::move(*job), [this, key, id, name, args, reply, record, started,
+	                      principal_key](const Json &r) mutable {
 		    in_flight_.erase(key);
 		    if (audit_) {
 			    audit::add_outcome(record, r);
@@ -145,7 +196,10 @@ void McpServer::tools_call(const Message &m, Session &session, const CallContext
 			                                .count();
 			    audit_(std::move(record));
 		    }
-		    reply(make_result(id, tools::shape_result(name, args, r, random_hex(8))));
+		    if (name == "execute_sql" && needs_confirmation(r))
+			    reply(make_result(id, confirmation_result(r, principal_key, args)));
+		    else
+			    reply(make_result(id, tools::shape_result(name, args, r, random_hex(8))));
 	    });
 	auto it = in_flight_.find(key);
 	if (it != in_flight_.end())

@@ -218,8 +218,8 @@ bool write_all(int fd, const std::string &data)
 struct ParsedJob {
 	json id;
 	JobKind kind = JobKind::Sql;
-	std::string sql, role, claims, method, path, headers;
-	bool read_only = false, analyze = false;
+	std::string sql, role, claims, method, path, headers, allowed_statements;
+	bool read_only = false, analyze = false, confirm_destructive = false, confirmed = false;
 	int timeout_ms = 0, max_rows = 0, max_bytes = 0;
 	std::vector<std::string> params;
 	std::vector<bool> param_null;
@@ -302,6 +302,9 @@ ParsedJob parse_job(const json &j)
 	job.timeout_ms = int_field(j, "timeout_ms");
 	job.max_rows = int_field(j, "max_rows");
 	job.max_bytes = int_field(j, "max_bytes");
+	job.allowed_statements = str_field(j, "allowed_statements");
+	job.confirm_destructive = bool_field(j, "confirm_destructive");
+	job.confirmed = bool_field(j, "destructive_confirmed");
 	auto params = j.find("params");
 	if (params != j.end() && params->is_array())
 		for (const auto &p : *params) {
@@ -419,7 +422,8 @@ std::string handle_message(const std::string &payload)
 	JobSpec spec = {job.kind,           job.sql.c_str(),  job.role.c_str(),    job.claims.c_str(),
 	                job.method.c_str(), job.path.c_str(), job.headers.c_str(), job.read_only,
 	                job.analyze,        job.timeout_ms,   job.max_rows,        job.max_bytes,
-	                int(params.size()), params.data()};
+	                int(params.size()), params.data(),
+	                job.allowed_statements.c_str(), job.confirm_destructive && !job.confirmed};
 	JobResult res;
 	auto t0 = std::chrono::steady_clock::now();
 	in_job = 1;

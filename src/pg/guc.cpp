@@ -31,6 +31,8 @@ char *guc_rate_limit = nullptr;
 char *guc_auth_fail_limit = nullptr;
 int guc_auth_ban_time_s = 300;
 bool guc_audit = true;
+char *guc_allowed_statements = nullptr;
+bool guc_confirm_destructive = true;
 char *guc_tls_cert_file = nullptr;
 char *guc_tls_key_file = nullptr;
 int guc_audit_flush_interval_ms = 200;
@@ -127,6 +129,40 @@ bool check_jwks(char **newval, void **, GucSource)
 	if (!auth::Jwks::parse(*newval, why)) {
 		GUC_check_errdetail("%s", why.c_str());
 		return false;
+	}
+	return true;
+}
+
+// The statement classes of src/pg/classifier.cpp that mcp_supa.allowed_statements may name.
+const char *const kStatementClasses[] = {"select", "values", "insert", "update", "delete",
+                                         "merge",  "ddl",	"truncate", "explain", "show",
+                                         "set",	"call",	"lock",	"maintenance", "do"};
+
+// Refuses allowed_statements entries that name no statement class.
+bool check_allowed_statements(char **newval, void **, GucSource)
+{
+	std::string v = *newval ? *newval : "";
+	std::size_t start = 0;
+	while (start <= v.size()) {
+		std::size_t comma = v.find(',', start);
+		if (comma == std::string::npos)
+			comma = v.size();
+		std::string item = v.substr(start, comma - start);
+		start = comma + 1;
+		item.erase(0, item.find_first_not_of(" \t"));
+		item.erase(item.find_last_not_of(" \t") + 1);
+		if (item.empty())
+			continue;
+		bool known = false;
+		for (const char *c : kStatementClasses)
+			known = known || pg_strcasecmp(item.c_str(), c) == 0;
+		if (!known) {
+			GUC_check_errdetail("\"%s\" is not a statement class (select, values, insert, update, "
+			                    "delete, merge, ddl, truncate, explain, show, set, call, lock, "
+			                    "maintenance, do).",
+			                    item.c_str());
+			return false;
+		}
 	}
 	return true;
 }
@@ -246,6 +282,17 @@ void define_gucs()
 	                           "Sets the audience a JWT's aud claim must contain.",
 	                           "Empty: aud is not checked (Supabase issues aud = authenticated).",
 	                           &guc_jwt_audience, "", PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+	DefineCustomStringVariable(
+	    "mcp_supa.allowed_statements", "Sets the statement classes execute_sql may run.",
+	    "Comma-separated classes as mcp_supa.classify() names them (select, insert, update, "
+	    "delete, ddl, explain, ...); empty allows every class the classifier allows.",
+	    &guc_allowed_statements, "", PGC_SIGHUP, 0, check_allowed_statements, nullptr, nullptr);
+	DefineCustomBoolVariable(
+	    "mcp_supa.confirm_destructive",
+	    "Sets whether destructive statements run only after a confirmation.",
+	    "DROP, TRUNCATE, DELETE or UPDATE without WHERE, ALTER ... DROP, REVOKE: the first call "
+	    "answers with a token bound to the caller and the exact SQL, valid 5 minutes.",
+	    &guc_confirm_destructive, true, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 	MarkGUCPrefixReserved("mcp_supa");
 }
 

@@ -20,6 +20,7 @@ extern "C" {
 #include "commands/sequence.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "pgstat.h"
 #include "storage/lock.h"
@@ -224,16 +225,70 @@ void refuse_statement(const char *sql, const StatementClass &sc, const char *rea
 	                errposition(chars_before(sql, statement_start(sql, sc)) + 1)));
 }
 
-// Classifies the caller's SQL and refuses the whole job if any statement is not allowed.
-StatementClass *classify_or_refuse(const char *sql, int *count)
+// True when cls is in the comma-separated list (an empty list allows every class).
+bool class_listed(const char *list, const char *cls)
 {
+	if (list == nullptr || list[0] == '\0')
+		return true;
+	std::size_t n = strlen(cls);
+	for (const char *p = list; *p;) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		const char *end = p;
+		while (*end && *end != ',' && *end != ' ')
+			end++;
+		if (std::size_t(end - p) == n && pg_strncasecmp(p, cls, n) == 0)
+			return true;
+		// A VALUES list is a query like SELECT.
+		if (std::size_t(end - p) == 6 && pg_strncasecmp(p, "select", 6) == 0 &&
+		    strcmp(cls, "values") == 0)
+			return true;
+		p = end;
+	}
+	return false;
+}
+
+// Refuses the job before anything runs when it holds destructive statements that the caller
+// has not confirmed; the message lists them for the confirmation question.
+void hold_destructive(const char *sql, StatementClass *classes, int count)
+{
+	StringInfoData list;
+	initStringInfo(&list);
+	int held = 0;
+	for (int i = 0; i < count; i++) {
+		if (!classes[i].destructive)
+			continue;
+		appendStringInfo(&list, "%s%.*s", held++ ? "\n" : "", classes[i].length,
+		                 sql + classes[i].location);
+	}
+	if (held == 0)
+		return;
+	st.refused = true;
+	ereport(ERROR, (errcode(MCP_SUPA_ERRCODE_NEEDS_CONFIRMATION),
+	                errmsg("%d destructive statement%s need%s confirmation", held,
+	                       held == 1 ? "" : "s", held == 1 ? "s" : ""),
+	                errdetail("%s", list.data)));
+}
+
+// Classifies the caller's SQL and refuses the whole job if any statement is not allowed.
+StatementClass *classify_or_refuse(const JobSpec *job, int *count)
+{
+	const char *sql = job->sql;
 	StatementClass *classes = classify_sql(sql, count);
 	if (*count == 0)
 		ereport(ERROR,
 		        (errcode(ERRCODE_SYNTAX_ERROR), errmsg("the SQL text contains no statements")));
-	for (int i = 0; i < *count; i++)
+	for (int i = 0; i < *count; i++) {
 		if (!classes[i].allowed)
 			refuse_statement(sql, classes[i], classes[i].reason);
+		if (!class_listed(job->allowed_classes, classes[i].cls))
+			refuse_statement(sql, classes[i],
+			                 psprintf("%s statements are not allowed (mcp_supa.allowed_statements = "
+			                          "'%s')",
+			                          classes[i].cls, job->allowed_classes));
+	}
+	if (job->hold_destructive)
+		hold_destructive(sql, classes, *count);
 	return classes;
 }
 
@@ -368,7 +423,7 @@ void job_steps(const JobSpec *job, JobResult *out)
 	int count = 0;
 	StatementClass *classes = nullptr;
 	if (job->kind != JobKind::Catalog)
-		classes = classify_or_refuse(job->sql, &count);
+		classes = classify_or_refuse(job, &count);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("SPI_connect failed")));
 	if (job->kind == JobKind::Sql)

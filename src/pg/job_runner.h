@@ -28,7 +28,13 @@ struct JobSpec {
 	int max_bytes;
 	int nparams; // catalog jobs: $1..$n as text; a null pointer is SQL NULL
 	const char *const *params;
+	const char *allowed_classes; // "select,insert,..." (mcp_supa.allowed_statements); "": all
+	bool hold_destructive;       // refuse destructive statements with kNeedsConfirmation
 };
+
+// The SQLSTATE of "this SQL holds destructive statements: confirm first". The gateway turns
+// it into the confirmation flow; nothing ran.
+#define MCP_SUPA_ERRCODE_NEEDS_CONFIRMATION MAKE_SQLSTATE('M', 'C', '0', '0', '1')
 
 // The outcome; everything it points to lives until the next run_job.
 struct JobResult {

@@ -66,6 +66,8 @@ GatewayConfig current_config()
 	cfg.auth_fail_limit = guc_auth_fail_limit ? guc_auth_fail_limit : "";
 	cfg.auth_ban_seconds = guc_auth_ban_time_s;
 	cfg.audit = guc_audit;
+	cfg.allowed_statements = guc_allowed_statements ? guc_allowed_statements : "";
+	cfg.confirm_destructive = guc_confirm_destructive;
 	cfg.jwks = guc_jwks ? guc_jwks : "";
 	cfg.jwt_audience = guc_jwt_audience ? guc_jwt_audience : "";
 	cfg.tls_cert_file = guc_tls_cert_file ? guc_tls_cert_file : "";

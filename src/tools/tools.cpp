@@ -52,7 +52,12 @@ Json build_definitions()
 	      "existed). Transaction control, role changes and session-level commands are refused."},
 	     {"inputSchema",
 	      {{"type", "object"},
-	       {"properties", {{"query", {{"type", "string"}, {"description", "The SQL to run."}}}}},
+	       {"properties",
+	        {{"query", {{"type", "string"}, {"description", "The SQL to run."}}},
+	         {"confirm",
+	          {{"type", "string"},
+	           {"description", "The confirmation token a previous call returned for this exact "
+	                           "destructive SQL, after the user agreed."}}}}},
 	       {"required", {"query"}},
 	       {"additionalProperties", false}}},
 	     {"outputSchema", rows_output_schema()},
@@ -273,9 +278,13 @@ std::optional<Json> build_job(const std::string &name, const Json &args, const C
 	std::size_t max_query = std::size_t(limits.max_query_bytes);
 	if (name == "execute_sql") {
 		std::string query;
-		if (!only_keys(args, {"query"}, error) ||
+		if (!only_keys(args, {"query", "confirm"}, error) ||
 		    !required_string(args, "query", max_query, query, error))
 			return std::nullopt;
+		if (args.contains("confirm") && !args["confirm"].is_string()) {
+			error = "argument \"confirm\" must be a string";
+			return std::nullopt;
+		}
 		return Json{
 		    {"tool", name}, {"kind", "sql"}, {"sql", query}, {"read_only", limits.read_only}};
 	}

@@ -26,6 +26,8 @@ extern char *guc_rate_limit;
 extern char *guc_auth_fail_limit;
 extern int guc_auth_ban_time_s;
 extern bool guc_audit;
+extern char *guc_allowed_statements;
+extern bool guc_confirm_destructive;
 extern char *guc_tls_cert_file;
 extern char *guc_tls_key_file;
 extern int guc_audit_flush_interval_ms;
