@@ -29,6 +29,8 @@ ALTER SYSTEM SET mcp_supa.session_role = '';
 ALTER SYSTEM SET mcp_supa.rate_limit = 'fast';
 ALTER SYSTEM SET mcp_supa.auth_fail_limit = '10/week';
 ALTER SYSTEM SET mcp_supa.auth_ban_time = '0';
+ALTER SYSTEM SET mcp_supa.allowed_statements = 'select, drop_everything';
+ALTER SYSTEM SET mcp_supa.jwks = '{"keys": []}';
 -- A session cannot lift read-only mode or change limits for itself.
 SET mcp_supa.read_only = off;
 SET mcp_supa.max_rows = 1000000;
@@ -38,6 +40,8 @@ ALTER SYSTEM SET mcp_supa.jwt_secret = 'a-secret-of-at-least-thirty-two-characte
 ALTER SYSTEM SET mcp_supa.allowed_origins = 'https://app.example, http://localhost:3000, *';
 ALTER SYSTEM SET mcp_supa.max_result_bytes = '2MB';
 ALTER SYSTEM SET mcp_supa.rate_limit = '100 / s';
+ALTER SYSTEM SET mcp_supa.allowed_statements = 'select, values, explain, show';
+ALTER SYSTEM RESET mcp_supa.allowed_statements;
 ALTER SYSTEM RESET mcp_supa.rate_limit;
 ALTER SYSTEM RESET mcp_supa.allowed_origins;
 ALTER SYSTEM RESET mcp_supa.max_result_bytes;
