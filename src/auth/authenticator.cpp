@@ -103,7 +103,8 @@ void Authenticator::set_api_keys(const nlohmann::json &keys)
 AuthResult Authenticator::authenticate_key(const std::string &token, int64_t now_unix) const
 {
 	AuthResult r;
-	auto it = keys_.find(sha256_hex(token));
+	std::string hash = sha256_hex(token);
+	auto it = keys_.find(hash);
 	if (it == keys_.end()) {
 		r.error = keys_loaded_ ? "invalid API key" : "API keys are not loaded yet; retry shortly";
 		return r;
@@ -118,6 +119,7 @@ AuthResult Authenticator::authenticate_key(const std::string &token, int64_t now
 	r.principal.role = k.role;
 	r.principal.auth_method = "api_key";
 	r.principal.read_only = k.read_only;
+	r.principal.api_key_hash = hash;
 	r.principal.claims = k.claims;
 	// Like a JWT's: what auth.role() and auth.jwt() see. No sub: the key is no user.
 	r.principal.claims["role"] = k.role;

@@ -174,6 +174,8 @@ void McpServer::tools_call(const Message &m, Session &session, const CallContext
 		}
 	}
 	(*job)["role"] = ctx.principal.role;
+	if (!ctx.principal.api_key_hash.empty())
+		(*job)["api_key_hash"] = ctx.principal.api_key_hash;
 	(*job)["claims"] = ctx.principal.claims;
 	(*job)["request"] = ctx.request_info;
 	(*job)["timeout_ms"] = cfg_->statement_timeout_ms;

@@ -31,7 +31,9 @@ const char *kInsertSql =
     "client_address text, principal text, role text, auth_method text, tool text, arguments jsonb, "
     "status text, sqlstate text, message text, rows bigint, bytes bigint, duration_ms float8)";
 
-// The owner of the mcp_supa extension in this database (its audit log's owner).
+} // namespace
+
+// The owner of the mcp_supa extension in this database (its audit log's owner). Needs SPI.
 Oid extension_owner()
 {
 	Oid ext = get_extension_oid("mcp_supa", true);
@@ -50,6 +52,8 @@ Oid extension_owner()
 	Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	return DatumGetObjectId(d);
 }
+
+namespace {
 
 // Runs one statement with an optional text argument as the extension's owner, in its own
 // transaction; returns rows processed and, for a query, the first column of the first row

@@ -4,6 +4,8 @@
 
 #include <cstddef>
 
+#include "postgres_headers.h"
+
 namespace mcp_supa::pg {
 
 // Inserts a JSON array of audit records in its own transaction, as the extension's owner.
@@ -13,5 +15,8 @@ long write_audit_batch(const char *records_json, char *errbuf, std::size_t errle
 // The active API keys (hash, name, role, claims, read_only, expires_at) as JSON array text,
 // palloc'd in the current context; nullptr with errbuf set on failure. Never raises.
 char *read_api_keys(char *errbuf, std::size_t errlen);
+
+// The owner of the mcp_supa extension in this database; needs SPI connected; raises.
+Oid extension_owner();
 
 } // namespace mcp_supa::pg

@@ -218,7 +218,7 @@ bool write_all(int fd, const std::string &data)
 struct ParsedJob {
 	json id;
 	JobKind kind = JobKind::Sql;
-	std::string sql, role, claims, method, path, headers, allowed_statements;
+	std::string sql, role, claims, method, path, headers, allowed_statements, api_key_hash;
 	bool read_only = false, analyze = false, confirm_destructive = false, confirmed = false;
 	int timeout_ms = 0, max_rows = 0, max_bytes = 0;
 	std::vector<std::string> params;
@@ -303,6 +303,7 @@ ParsedJob parse_job(const json &j)
 	job.max_rows = int_field(j, "max_rows");
 	job.max_bytes = int_field(j, "max_bytes");
 	job.allowed_statements = str_field(j, "allowed_statements");
+	job.api_key_hash = str_field(j, "api_key_hash");
 	job.confirm_destructive = bool_field(j, "confirm_destructive");
 	job.confirmed = bool_field(j, "destructive_confirmed");
 	auto params = j.find("params");
@@ -423,7 +424,8 @@ std::string handle_message(const std::string &payload)
 	                job.method.c_str(), job.path.c_str(), job.headers.c_str(), job.read_only,
 	                job.analyze,        job.timeout_ms,   job.max_rows,        job.max_bytes,
 	                int(params.size()), params.data(),
-	                job.allowed_statements.c_str(), job.confirm_destructive && !job.confirmed};
+	                job.allowed_statements.c_str(), job.confirm_destructive && !job.confirmed,
+	                job.api_key_hash.c_str()};
 	JobResult res;
 	auto t0 = std::chrono::steady_clock::now();
 	in_job = 1;

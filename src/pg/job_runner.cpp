@@ -5,6 +5,8 @@
 
 #include "job_runner.h"
 
+#include "audit_writer.h"
+
 #include "claims_lock.h"
 #include "classifier.h"
 #include "mcp_supa/pg/guc.h"
@@ -86,15 +88,44 @@ int chars_before(const char *sql, int bytes)
 	return pg_mbstrlen_with_len(sql, bytes);
 }
 
-// The role to run as: it exists and the session role is a member, else a clear error.
-Oid lookup_role(const char *name)
+// True when an active API key with this hash was made for this role: what lets a key reach
+// a role the executors' session role is not a member of (an administrator's key). Checked
+// here, in the database, so that a compromised gateway cannot claim such a role.
+bool api_key_grants_role(const char *hash_hex, const char *role)
+{
+	if (hash_hex == nullptr || strlen(hash_hex) != 64)
+		return false;
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (SPI_connect() != SPI_OK_CONNECT)
+		ereport(ERROR, (errmsg("SPI_connect failed")));
+	Oid owner = extension_owner();
+	Oid uid;
+	int ctx;
+	GetUserIdAndSecContext(&uid, &ctx);
+	SetUserIdAndSecContext(owner, ctx | SECURITY_LOCAL_USERID_CHANGE);
+	Oid types[2] = {TEXTOID, TEXTOID};
+	Datum values[2] = {CStringGetTextDatum(hash_hex), CStringGetTextDatum(role)};
+	int ret = SPI_execute_with_args(
+	    "SELECT 1 FROM mcp_supa.api_key_store WHERE key_hash = decode($1, 'hex') AND role = $2 "
+	    "AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())",
+	    2, types, values, nullptr, true, 1);
+	bool found = ret == SPI_OK_SELECT && SPI_processed == 1;
+	SetUserIdAndSecContext(uid, ctx);
+	SPI_finish();
+	PopActiveSnapshot();
+	return found;
+}
+
+// The role to run as: it exists, and the session role is a member of it (or an active API
+// key was made for it), else a clear error.
+Oid lookup_role(const char *name, const char *api_key_hash)
 {
 	Oid role = get_role_oid(name, true);
 	if (!OidIsValid(role))
 		ereport(ERROR,
 		        (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("role \"%s\" does not exist", name)));
 	Oid session = GetSessionUserId();
-	if (!is_member_of_role(session, role))
+	if (!is_member_of_role(session, role) && !api_key_grants_role(api_key_hash, name))
 		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 		                errmsg("the executors' session role \"%s\" is not a member of role \"%s\"",
 		                       GetUserNameFromId(session, false), name),
@@ -411,7 +442,7 @@ void job_steps(const JobSpec *job, JobResult *out)
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	int nest = NewGUCNestLevel();
-	Oid role = lookup_role(job->role);
+	Oid role = lookup_role(job->role, job->api_key_hash);
 	int role_timeout_ms = apply_role_settings(role);
 	apply_claims(job, read_only);
 	set_claims_locked(true);

@@ -30,6 +30,7 @@ struct JobSpec {
 	const char *const *params;
 	const char *allowed_classes; // "select,insert,..." (mcp_supa.allowed_statements); "": all
 	bool hold_destructive;       // refuse destructive statements with kNeedsConfirmation
+	const char *api_key_hash;    // hex SHA-256 of the caller's API key, or ""
 };
 
 // The SQLSTATE of "this SQL holds destructive statements: confirm first". The gateway turns

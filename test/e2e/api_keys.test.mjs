@@ -127,3 +127,22 @@ test('MCP callers cannot create, list or revoke keys', async () => {
     await c.close();
   }
 });
+
+test('a superuser-made key for postgres unlocks administrative SQL; revoking it locks it again', async () => {
+  const secret = await createKey('admin-key', 'postgres');
+  await waitFor(async () => (await status({ Authorization: `Bearer ${secret}` })) === 200, { timeoutMs: 5000 });
+  const c = await connectHttp(cluster.mcpUrl, secret);
+  try {
+    const who = await sql(c, 'select current_user as u');
+    assert.equal(who.structuredContent.rows[0].u, 'postgres');
+    await sql(c, 'create table public.made_by_admin_key (x int)');
+    const { rows } = await cluster.query("select tableowner from pg_tables where tablename = 'made_by_admin_key'");
+    assert.equal(rows[0].tableowner, 'postgres');
+  } finally {
+    await c.close();
+  }
+  // The executor checks the key in the database: a forged principal for postgres without a
+  // key row is refused even if the gateway asked for it (see executor.test.mjs for roles).
+  await cluster.query("select mcp_supa.revoke_api_key('admin-key')");
+  assert.ok(await waitFor(async () => (await status({ Authorization: `Bearer ${secret}` })) === 401, { timeoutMs: 5000 }));
+});

@@ -249,6 +249,11 @@ test('a role the session role is not a member of is refused clearly', async () =
   const e = failed(await run('alice', 'SELECT 1', { role: 'postgres' }), '42501');
   assert.match(e.message, /not a member of role "postgres"/);
   failed(await run('alice', 'SELECT 1', { role: 'no_such_role' }), '42704');
+  // A gateway cannot talk its way into postgres with a made-up API key hash: the executor
+  // looks for an active key for that role in the database.
+  const forged = failed(await run('alice', 'SELECT 1', { role: 'postgres', api_key_hash: 'ab'.repeat(32) }), '42501');
+  assert.match(forged.message, /not a member of role "postgres"/);
+  failed(await run('alice', 'SELECT 1', { role: 'postgres', api_key_hash: 'not hex' }), '42501');
 });
 
 test('a write call commits; the row is there afterwards', async () => {
