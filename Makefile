@@ -76,6 +76,7 @@ GATEWAY_OBJS = $(PURE_OBJS) \
 	src/net/http_server.o \
 	src/net/ws_transport.o \
 	src/net/executor_link.o \
+	src/net/jwks_client.o \
 	src/gateway/log.o \
 	src/gateway/main.o
 GATEWAY_LIBS = -lwebsockets -lssl -lcrypto -lstdc++

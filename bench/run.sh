@@ -515,7 +515,8 @@ else
 fi
 
 # ---- audit on vs off ----------------------------------------------------------------------
-# sql_1row over WebSocket at C = 8, alternating audit on and off (two runs each, averaged).
+# sql_1row over WebSocket at C = 8, audit on and off in the order on off off on on off (three runs
+# each, averaged, so that a drift of the machine weighs on both alike).
 AUDIT_COST=""
 AUDIT_TEXT="not built yet (issue 4)"
 audit_c=8
@@ -529,7 +530,8 @@ else
 	audit_default=$(psql_bench -At -c 'SHOW mcp_supa.audit')
 	declare -A AUDIT_SUM=([on]=0 [off]=0)
 	declare -A AUDIT_N=([on]=0 [off]=0)
-	for mode in on off on off; do
+	declare -A AUDIT_RUNS=([on]="" [off]="")
+	for mode in on off off on on off; do
 		psql_bench -c "ALTER SYSTEM SET mcp_supa.audit = $mode" -c 'SELECT pg_reload_conf()' >/dev/null
 		sleep 2 # the supervisor re-sends the gateway its configuration
 		if line=$(run_loadgen "$WORK/results/audit.$mode.${AUDIT_N[$mode]}.log" --url "ws://127.0.0.1:$MCP_PORT/mcp" \
@@ -540,6 +542,7 @@ else
 			emit "${line%\}},\"scenario\":\"sql_1row\",\"kind\":\"audit\",\"audit\":\"$mode\"}"
 			AUDIT_SUM[$mode]=$(awk -v a="${AUDIT_SUM[$mode]}" -v b="$cps" 'BEGIN { print a + b }')
 			AUDIT_N[$mode]=$((AUDIT_N[$mode] + 1))
+			AUDIT_RUNS[$mode]+="${AUDIT_RUNS[$mode]:+ }$cps"
 		else
 			note "audit $mode: mcp_loadgen failed"
 		fi
@@ -549,8 +552,8 @@ else
 		on=$(awk -v s="${AUDIT_SUM[on]}" -v n="${AUDIT_N[on]}" 'BEGIN { printf("%.1f", s / n) }')
 		off=$(awk -v s="${AUDIT_SUM[off]}" -v n="${AUDIT_N[off]}" 'BEGIN { printf("%.1f", s / n) }')
 		AUDIT_COST=$(awk -v on="$on" -v off="$off" 'BEGIN { printf("%.1f", (off - on) / off * 100) }')
-		AUDIT_TEXT="on $on vs off $off calls/s: costs $AUDIT_COST% (the other scenarios ran with mcp_supa.audit = $audit_default)"
-		echo "audit: $AUDIT_TEXT"
+		AUDIT_TEXT="on $on vs off $off calls/s: costs $AUDIT_COST% (runs on: ${AUDIT_RUNS[on]}; off: ${AUDIT_RUNS[off]})"
+		echo "audit: $AUDIT_TEXT; the other scenarios ran with mcp_supa.audit = $audit_default"
 		emit "{\"kind\":\"audit\",\"label\":\"audit_on_vs_off\",\"concurrency\":$audit_c,\"calls_per_sec_on\":$on,\"calls_per_sec_off\":$off,\"cost_pct\":$AUDIT_COST,\"default\":\"$audit_default\"}"
 	else
 		AUDIT_TEXT="failed"

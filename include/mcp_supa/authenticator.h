@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "mcp_supa/gateway_config.h"
+#include "mcp_supa/jwks.h"
 #include "mcp_supa/jwt.h"
 #include "mcp_supa/session.h"
 
@@ -15,6 +16,7 @@ namespace mcp_supa::auth
 
 struct AuthResult {
 	bool ok = false;
+	bool unknown_key = false; // a JWT named a kid the JWKS lacks: worth refreshing it
 	std::string error; // when !ok: a short reason, safe to show the client
 	mcp::Principal principal;
 };
@@ -30,6 +32,8 @@ public:
 	void configure(const GatewayConfig &cfg);
 	// Verifies a token (empty: no credentials) at time now.
 	AuthResult authenticate(const std::string &token, int64_t now_unix) const;
+	// Takes the JWKS fetched from mcp_supa.jwks_url (preferred over the inline one).
+	void set_fetched_jwks(std::shared_ptr<const Jwks> jwks);
 	// Replaces the known API keys with the executors' list (hash, name, role, claims, ...).
 	void set_api_keys(const nlohmann::json &keys);
 	bool api_keys_loaded() const { return keys_loaded_; }
@@ -51,6 +55,11 @@ private:
 	AuthResult authenticate_key(const std::string &token, int64_t now_unix) const;
 
 	JwtVerifier verifier_{""};
+	GatewayConfig cfg_;
+	std::shared_ptr<const Jwks> fetched_jwks_;
+
+	// Builds a new verifier from the settings and the fetched keys, replacing the old whole.
+	void rebuild_verifier();
 	std::vector<std::string> allowed_roles_;
 	bool allow_anonymous_ = false;
 

@@ -21,6 +21,7 @@ struct GatewayConfig {
 	std::string jwt_secret; // empty: no HS256 verification key configured
 	std::string jwks;		// inline JWKS document for RS256/ES256/EdDSA tokens, or empty
 	std::string jwt_audience; // required "aud" value, or empty
+	std::string jwks_url;	  // http(s) URL the gateway fetches a JWKS from, or empty
 	std::string version;    // the extension version, reported by /health
 	std::vector<std::string> allowed_roles{"anon", "authenticated", "service_role"};
 	bool allow_anonymous = false;
@@ -42,6 +43,9 @@ struct GatewayConfig {
 	bool audit = true;
 	int audit_flush_ms = 200; // the most a record waits in the gateway before it is sent
 };
+
+// True for an http:// or https:// URL with a host, no blanks or quotes, at most 2048 bytes.
+bool valid_jwks_url(std::string_view url);
 
 // Splits and validates a comma-separated role list; throws ConfigError.
 std::vector<std::string> parse_role_list(std::string_view value);

@@ -56,6 +56,10 @@ public:
 	int on_config_pipe(lws *wsi, int reason, void *in, std::size_t len);
 	int on_executor_listen(lws *wsi, int reason);
 	int on_executor(lws *wsi, int reason, void *user, void *in, std::size_t len);
+	int on_jwks_client(lws *wsi, int reason, void *in, std::size_t len);
+	// Fetches the JWKS when it is due (every 10 minutes, or a minute after the last fetch when
+	// a token named an unknown kid).
+	void jwks_maybe_refresh(bool unknown_key);
 
 private:
 	std::unique_ptr<GatewayCore> core_;
@@ -83,6 +87,17 @@ private:
 	// The record for a request refused before any tool ran (auth failure, rate limit).
 	void audit_refusal(const std::string &status, const std::string &address,
 	                   const mcp::Principal *principal, const std::string &message);
+
+	// JWKS fetching (src/net/jwks_client.cpp)
+	bool jwks_fetching_ = false;
+	bool jwks_failing_ = false;
+	bool jwks_loaded_once_ = false;
+	bool jwks_body_too_large_ = false;
+	int jwks_status_ = 0;
+	int64_t jwks_last_fetch_ms_ = 0;
+	std::string jwks_body_, jwks_path_, jwks_host_;
+	void fetch_jwks(const char *why);
+	void jwks_failed(const std::string &why);
 
 	bool api_keys_pending_ = false;
 	bool api_keys_failing_ = false;

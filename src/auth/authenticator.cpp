@@ -60,17 +60,32 @@ std::string pick_token(const std::string &authorization, const std::string &apik
 
 void Authenticator::configure(const GatewayConfig &cfg)
 {
-	// A new verifier replaces the old one whole (its setters are not for a verifier in use).
-	JwtVerifier v(cfg.jwt_secret, 30);
-	if (!cfg.jwks.empty()) {
-		std::string why;
-		if (auto jwks = Jwks::parse(cfg.jwks, why))
-			v.set_jwks(std::move(jwks));
-	}
-	v.set_audience(cfg.jwt_audience);
-	verifier_ = std::move(v);
+	cfg_ = cfg;
 	allowed_roles_ = cfg.allowed_roles;
 	allow_anonymous_ = cfg.allow_anonymous;
+	if (cfg.jwks_url.empty())
+		fetched_jwks_.reset();
+	rebuild_verifier();
+}
+
+void Authenticator::set_fetched_jwks(std::shared_ptr<const Jwks> jwks)
+{
+	fetched_jwks_ = std::move(jwks);
+	rebuild_verifier();
+}
+
+void Authenticator::rebuild_verifier()
+{
+	JwtVerifier v(cfg_.jwt_secret, 30);
+	if (fetched_jwks_)
+		v.set_jwks(fetched_jwks_);
+	else if (!cfg_.jwks.empty()) {
+		std::string why;
+		if (auto jwks = Jwks::parse(cfg_.jwks, why))
+			v.set_jwks(std::move(jwks));
+	}
+	v.set_audience(cfg_.jwt_audience);
+	verifier_ = std::move(v);
 }
 
 bool Authenticator::role_allowed(const std::string &role) const
@@ -146,6 +161,7 @@ AuthResult Authenticator::authenticate(const std::string &token, int64_t now_uni
 	JwtError err;
 	auto jwt = verifier_.verify(token, now_unix, err);
 	if (!jwt) {
+		r.unknown_key = needs_jwks_refresh(err);
 		r.error = std::string("invalid token: ") + jwt_error_message(err);
 		return r;
 	}

@@ -90,6 +90,19 @@ bool bool_member(const nlohmann::json &j, const char *name, bool def)
 
 } // namespace
 
+bool valid_jwks_url(std::string_view url)
+{
+	if (url.size() > 2048)
+		return false;
+	std::size_t host = url.rfind("https://", 0) == 0 ? 8 : url.rfind("http://", 0) == 0 ? 7 : 0;
+	if (host == 0 || host >= url.size() || url[host] == '/')
+		return false;
+	for (char c : url)
+		if (static_cast<unsigned char>(c) <= ' ' || c == '"' || c == '\\')
+			return false;
+	return true;
+}
+
 std::vector<std::string> parse_role_list(std::string_view value)
 {
 	std::vector<std::string> out = split_list(value);
@@ -156,6 +169,9 @@ GatewayConfig parse_gateway_config(std::string_view json)
 			throw ConfigError("jwks: " + why);
 	}
 	cfg.jwt_audience = string_member(j, "jwt_audience", "");
+	cfg.jwks_url = string_member(j, "jwks_url", "");
+	if (!cfg.jwks_url.empty() && !valid_jwks_url(cfg.jwks_url))
+		throw ConfigError("jwks_url must be an http:// or https:// URL of at most 2048 bytes");
 	if (j.contains("allowed_roles"))
 		cfg.allowed_roles = parse_role_list(string_member(j, "allowed_roles", ""));
 	cfg.allow_anonymous = bool_member(j, "allow_anonymous", cfg.allow_anonymous);
@@ -209,6 +225,7 @@ std::string serialize_gateway_config(const GatewayConfig &cfg)
 	                    {"jwt_secret", cfg.jwt_secret},
 	                    {"jwks", cfg.jwks},
 	                    {"jwt_audience", cfg.jwt_audience},
+	                    {"jwks_url", cfg.jwks_url},
 	                    {"version", cfg.version},
 	                    {"allowed_roles", join(cfg.allowed_roles)},
 	                    {"allow_anonymous", cfg.allow_anonymous},

@@ -76,6 +76,18 @@ int exec_listen_trampoline(lws *wsi, enum lws_callback_reasons reason, void *, v
 	return srv ? srv->on_executor_listen(wsi, int(reason)) : 0;
 }
 
+int jwks_trampoline(lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+	HttpServer *srv = server_of(wsi);
+	if (!srv)
+		return lws_callback_http_dummy(wsi, reason, user, in, len);
+	try {
+		return srv->on_jwks_client(wsi, int(reason), in, len);
+	} catch (const std::exception &) {
+		return -1;
+	}
+}
+
 int exec_trampoline(lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
 	HttpServer *srv = server_of(wsi);
@@ -88,6 +100,7 @@ lws_protocols g_protocols[] = {
     {"mcp-supa-config", config_trampoline, 0, 0, 0, nullptr, 0},
     {"mcp-executor-listen", exec_listen_trampoline, 0, 0, 0, nullptr, 0},
     {"mcp-executor", exec_trampoline, sizeof(void *), 0, 0, nullptr, 0},
+    {"mcp-jwks-client", jwks_trampoline, 0, 0, 0, nullptr, 0},
     {nullptr, nullptr, 0, 0, 0, nullptr, 0},
 };
 
@@ -294,6 +307,7 @@ void HttpServer::housekeep()
 	// A call may wait for an executor as long as it may run.
 	core_->dispatcher.expire_queued(now, core_->cfg.statement_timeout_ms);
 	refresh_api_keys();
+	jwks_maybe_refresh(false);
 }
 
 void HttpServer::refresh_api_keys()
@@ -360,6 +374,9 @@ bool HttpServer::start()
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
 	const GatewayConfig &tls = core_->cfg;
 	bool use_tls = !tls.tls_cert_file.empty();
+	// An https JWKS URL needs OpenSSL set up for the client side too.
+	if (tls.jwks_url.rfind("https://", 0) == 0)
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	if (use_tls) {
 		// lws reports an unreadable file only as a failed vhost: say which file and why.
 		for (const std::string &f : {tls.tls_cert_file, tls.tls_key_file})
@@ -420,6 +437,7 @@ bool HttpServer::start()
 	audit_timer_ = std::make_unique<Housekeeping>();
 	memset(&audit_timer_->sul, 0, sizeof(audit_timer_->sul));
 	audit_timer_->server = this;
+	jwks_maybe_refresh(false); // the first fetch, before any token needs it
 	return true;
 }
 
@@ -690,6 +708,8 @@ int HttpServer::http_request(lws *wsi, HttpConn &c)
 	if (!auth.ok) {
 		note_auth_failure(c.headers.peer);
 		audit_refusal("auth_failed", c.headers.peer, nullptr, auth.error);
+		if (auth.unknown_key)
+			jwks_maybe_refresh(true);
 		respond_unauthorized(wsi, c, auth.error);
 		return 0;
 	}

@@ -89,6 +89,8 @@ int HttpServer::ws_filter(lws *wsi, void *user)
 	if (!auth.ok) {
 		note_auth_failure(h.peer);
 		audit_refusal("auth_failed", h.peer, nullptr, auth.error);
+		if (auth.unknown_key)
+			jwks_maybe_refresh(true);
 		log(LogLevel::Debug, "refused WebSocket upgrade: %s", auth.error.c_str());
 		return 1;
 	}

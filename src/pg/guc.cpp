@@ -16,6 +16,7 @@ int guc_workers = 4;
 char *guc_jwt_secret = nullptr;
 char *guc_jwks = nullptr;
 char *guc_jwt_audience = nullptr;
+char *guc_jwks_url = nullptr;
 char *guc_session_role = nullptr;
 char *guc_allowed_roles = nullptr;
 bool guc_allow_anonymous = false;
@@ -167,6 +168,15 @@ bool check_allowed_statements(char **newval, void **, GucSource)
 	return true;
 }
 
+// Refuses JWKS URLs the gateway could not fetch.
+bool check_jwks_url(char **newval, void **, GucSource)
+{
+	if (*newval == nullptr || (*newval)[0] == '\0' || valid_jwks_url(*newval))
+		return true;
+	GUC_check_errdetail("mcp_supa.jwks_url must be an http:// or https:// URL.");
+	return false;
+}
+
 // Refuses an empty session role.
 bool check_session_role(char **newval, void **, GucSource)
 {
@@ -278,6 +288,11 @@ void define_gucs()
 	    "mcp_supa.jwks", "Sets the JSON Web Key Set that verifies RS256, ES256 and EdDSA tokens.",
 	    "The project's JWKS document (as served at /auth/v1/.well-known/jwks.json), inline.",
 	    &guc_jwks, "", PGC_SIGHUP, 0, check_jwks, nullptr, nullptr);
+	DefineCustomStringVariable(
+	    "mcp_supa.jwks_url", "Sets the URL the gateway fetches the JSON Web Key Set from.",
+	    "Fetched at start, every 10 minutes, and when a token names an unknown kid (at most once "
+	    "a minute); its keys take precedence over mcp_supa.jwks.",
+	    &guc_jwks_url, "", PGC_SIGHUP, 0, check_jwks_url, nullptr, nullptr);
 	DefineCustomStringVariable("mcp_supa.jwt_audience",
 	                           "Sets the audience a JWT's aud claim must contain.",
 	                           "Empty: aud is not checked (Supabase issues aud = authenticated).",

@@ -70,6 +70,7 @@ GatewayConfig current_config()
 	cfg.confirm_destructive = guc_confirm_destructive;
 	cfg.jwks = guc_jwks ? guc_jwks : "";
 	cfg.jwt_audience = guc_jwt_audience ? guc_jwt_audience : "";
+	cfg.jwks_url = guc_jwks_url ? guc_jwks_url : "";
 	cfg.tls_cert_file = guc_tls_cert_file ? guc_tls_cert_file : "";
 	cfg.tls_key_file = guc_tls_key_file ? guc_tls_key_file : "";
 	if (cfg.tls_cert_file.empty() != cfg.tls_key_file.empty()) {

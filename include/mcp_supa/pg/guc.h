@@ -11,6 +11,7 @@ extern int guc_workers;
 extern char *guc_jwt_secret;
 extern char *guc_jwks;
 extern char *guc_jwt_audience;
+extern char *guc_jwks_url;
 extern char *guc_session_role;
 extern char *guc_allowed_roles;
 extern bool guc_allow_anonymous;
