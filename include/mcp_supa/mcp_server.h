@@ -37,6 +37,9 @@ public:
 struct CallContext {
 	Principal principal;
 	Json request_info = Json::object(); // method, path, headers for request.* settings
+	// Sends a server-to-client request on this connection (WebSocket); null where the
+	// transport cannot (Streamable HTTP answers with JSON, not SSE).
+	std::function<void(Json)> send_to_client;
 };
 
 class McpServer
@@ -61,6 +64,16 @@ private:
 	JobSink &sink_;
 	std::function<void(Json)> audit_;
 	ConfirmationTokens confirmations_;
+	// Server-to-client requests awaiting their response: (session id, JSON id) -> continuation
+	std::map<std::pair<std::string, std::string>, std::function<void(const Json &)>> elicitations_;
+	uint64_t next_elicitation_ = 1;
+
+	using Outcome = std::function<void(const Json &result)>;
+	// Submits a tool job and registers it for cancellation; done gets the executor result.
+	void submit_job(Json job, const std::pair<std::string, std::string> &key, Outcome done);
+	// Asks the human through elicitation/create whether to run held-back destructive SQL.
+	void elicit_confirmation(const std::string &session_id, const std::function<void(Json)> &send,
+	                         const std::string &statements, std::function<void(bool)> decided);
 	// (session id, JSON-encoded request id) -> job handle
 	std::map<std::pair<std::string, std::string>, uint64_t> in_flight_;
 

@@ -183,29 +183,90 @@ void McpServer::tools_call(const Message &m, Session &session, const CallContext
 	(*job)["max_bytes"] = cfg_->max_result_bytes;
 	auto key = std::make_pair(session.id, m.id.dump());
 	Json id = m.id;
-	// The job may finish synchronously (queue full): register before submitting, erase after.
-	in_flight_[key] = 0;
 	auto started = std::chrono::steady_clock::now();
 	std::string principal_key = ctx.principal.key();
-	uint64_t handle = sink_.submit(
-	    std::move(*job), [this, key, id, name, args, reply, record, started,
-	                      principal_key](const Json &r) mutable {
-		    in_flight_.erase(key);
-		    if (audit_) {
-			    audit::add_outcome(record, r);
-			    record["duration_ms"] = std::chrono::duration<double, std::milli>(
-			                                std::chrono::steady_clock::now() - started)
-			                                .count();
-			    audit_(std::move(record));
-		    }
-		    if (name == "execute_sql" && needs_confirmation(r))
-			    reply(make_result(id, confirmation_result(r, principal_key, args)));
-		    else
-			    reply(make_result(id, tools::shape_result(name, args, r, random_hex(8))));
-	    });
+	bool can_elicit = ctx.send_to_client && session.client_capabilities.is_object() &&
+	                  session.client_capabilities.contains("elicitation");
+	std::function<void(Json)> send = ctx.send_to_client;
+	std::string session_id = session.id;
+	Json job_copy = *job;
+	auto finish = [this, id, name, args, reply, record, started](const Json &r) mutable {
+		if (audit_) {
+			audit::add_outcome(record, r);
+			record["duration_ms"] =
+			    std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+			        .count();
+			audit_(std::move(record));
+		}
+		reply(make_result(id, tools::shape_result(name, args, r, random_hex(8))));
+	};
+	submit_job(std::move(*job), key,
+	           [this, key, id, name, args, reply, principal_key, can_elicit, send, session_id,
+	            job_copy, finish](const Json &r) mutable {
+		           if (!(name == "execute_sql" && needs_confirmation(r))) {
+			           finish(r);
+			           return;
+		           }
+		           if (!can_elicit) {
+			           reply(make_result(id, confirmation_result(r, principal_key, args)));
+			           return;
+		           }
+		           // The client can ask its human: do that instead of handing out a token.
+		           std::string statements = r["error"].value("detail", "");
+		           elicit_confirmation(
+		               session_id, send, statements,
+		               [this, key, id, reply, job_copy, finish](bool accepted) mutable {
+			               if (!accepted) {
+				               reply(make_result(id, tools::tool_error(
+				                                         "The user declined: nothing was run.")));
+				               return;
+			               }
+			               job_copy["destructive_confirmed"] = true;
+			               submit_job(job_copy, key, finish);
+		               });
+	           });
+}
+
+void McpServer::submit_job(Json job, const std::pair<std::string, std::string> &key, Outcome done)
+{
+	// The job may finish synchronously (queue full): register before submitting, erase after.
+	in_flight_[key] = 0;
+	uint64_t handle = sink_.submit(std::move(job), [this, key, done](const Json &r) {
+		in_flight_.erase(key);
+		done(r);
+	});
 	auto it = in_flight_.find(key);
 	if (it != in_flight_.end())
 		it->second = handle;
+}
+
+void McpServer::elicit_confirmation(const std::string &session_id,
+                                    const std::function<void(Json)> &send,
+                                    const std::string &statements,
+                                    std::function<void(bool)> decided)
+{
+	Json rid = "mcp_supa-elicit-" + std::to_string(next_elicitation_++);
+	elicitations_[{session_id, rid.dump()}] = [decided](const Json &response) {
+		const Json &result = response.contains("result") ? response["result"] : Json::object();
+		bool accepted = result.is_object() && result.value("action", "") == "accept" &&
+		                result.contains("content") && result["content"].is_object() &&
+		                result["content"].value("confirm", false) == true;
+		decided(accepted);
+	};
+	Json schema = {{"type", "object"},
+	               {"properties",
+	                {{"confirm",
+	                  {{"type", "boolean"},
+	                   {"title", "Run these statements"},
+	                   {"description", "They change or remove data or schema."}}}}},
+	               {"required", {"confirm"}}};
+	send({{"jsonrpc", "2.0"},
+	      {"id", rid},
+	      {"method", "elicitation/create"},
+	      {"params",
+	       {{"message", "An AI assistant wants to run destructive SQL on your database:\n" +
+	                        statements + "\nRun it?"},
+	        {"requestedSchema", schema}}}});
 }
 
 void McpServer::cancelled(const Message &m, Session &session)
@@ -219,6 +280,8 @@ void McpServer::cancelled(const Message &m, Session &session)
 
 void McpServer::cancel_session(const std::string &session_id)
 {
+	for (auto it = elicitations_.begin(); it != elicitations_.end();)
+		it = it->first.first == session_id ? elicitations_.erase(it) : std::next(it);
 	std::vector<uint64_t> handles;
 	for (const auto &[key, handle] : in_flight_)
 		if (key.first == session_id && handle != 0)
@@ -234,8 +297,16 @@ void McpServer::handle(const Json &message, Session &session, const CallContext 
 		case MessageKind::Invalid:
 			reply(make_error(m.id, rpc_error::kInvalidRequest, m.error));
 			return;
-		case MessageKind::Response:
-			return; // the server sends no requests yet; stray responses are ignored
+		case MessageKind::Response: {
+			// The answer to one of our elicitation/create requests; others are ignored.
+			auto it = elicitations_.find({session.id, m.id.dump()});
+			if (it != elicitations_.end()) {
+				auto continuation = std::move(it->second);
+				elicitations_.erase(it);
+				continuation(message);
+			}
+			return;
+		}
 		case MessageKind::Notification:
 			if (m.method == "notifications/initialized")
 				session.initialized = true;
