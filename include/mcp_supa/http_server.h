@@ -128,6 +128,8 @@ private:
 	void note_auth_failure(const std::string &address);
 	int http_writeable(lws *wsi, HttpConn &c);
 	void deliver_http_reply(uint64_t serial, std::size_t slot, nlohmann::json response);
+	// Sends a server-to-client request on a POST's response, turning it into an SSE stream.
+	void sse_request(uint64_t serial, const nlohmann::json &msg);
 	// WebSocket
 	int ws_filter(lws *wsi, void *user);
 	void ws_message(lws *wsi, WsConn &c);

@@ -210,7 +210,9 @@ struct HttpConn {
 	std::size_t sent = 0;
 	bool headers_sent = false;
 	bool close_after = false;
-	bool sse = false;
+	bool sse = false;		// the response is an event stream (GET, or a POST that needed one)
+	bool sse_post = false;	// a POST answered as a stream: it ends after the last reply
+	bool sse_final = false; // that last reply is queued: close once it is written
 	// replies still awaited for a POST, and the slots they fill
 	std::size_t awaiting = 0;
 	bool batch = false;
@@ -602,7 +604,8 @@ int HttpServer::http_writeable(lws *wsi, HttpConn &c)
 		c.headers_sent = true;
 		if (c.sse) {
 			lws_http_mark_sse(wsi);
-			c.out = ": connected\n\n";
+			if (!c.sse_post)
+				c.out = ": connected\n\n" + c.out;
 		}
 		if (c.method == "HEAD" || (c.out.empty() && !c.sse)) {
 			c.responded = false;
@@ -629,7 +632,8 @@ int HttpServer::http_writeable(lws *wsi, HttpConn &c)
 	if (c.sse) {
 		c.out.clear();
 		c.sent = 0;
-		return 0; // the stream stays open
+		// A POST's stream ends with its reply; without a length, closing is how it ends.
+		return c.sse_final ? -1 : 0;
 	}
 	c.responded = false;
 	if (c.close_after)
@@ -806,7 +810,37 @@ void HttpServer::deliver_http_reply(uint64_t serial, std::size_t slot, json resp
 				out.push_back(std::move(r));
 	} else
 		out = std::move(c->replies[0]);
-	respond(wsi, *c, 200, out.dump(-1, ' ', false, json::error_handler_t::replace));
+	std::string body = out.dump(-1, ' ', false, json::error_handler_t::replace);
+	if (c->sse) {
+		c->out += "event: message\ndata: " + body + "\n\n";
+		c->sse_final = true;
+		lws_callback_on_writable(wsi);
+		return;
+	}
+	respond(wsi, *c, 200, std::move(body));
+}
+
+void HttpServer::sse_request(uint64_t serial, const json &msg)
+{
+	auto it = http_by_serial_.find(serial);
+	if (it == http_by_serial_.end())
+		return;
+	lws *wsi = it->second;
+	HttpConn *c = *static_cast<HttpConn **>(lws_wsi_user(wsi));
+	if (!c || c->serial != serial || c->sse_final)
+		return;
+	std::string event = "event: message\ndata: " +
+	                    msg.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
+	if (!c->sse) {
+		// Turn this POST's answer into an event stream: the request goes first, the reply
+		// follows on the same stream (MCP Streamable HTTP).
+		c->sse = c->sse_post = true;
+		c->close_after = true;
+		respond(wsi, *c, 200, event, "text/event-stream");
+		return;
+	}
+	c->out += event;
+	lws_callback_on_writable(wsi);
 }
 
 int HttpServer::mcp_post_body(lws *wsi, HttpConn &c)
@@ -862,7 +896,9 @@ int HttpServer::mcp_post_body(lws *wsi, HttpConn &c)
 			return 0;
 		}
 	}
-	mcp::CallContext ctx{c.principal, request_info(c.headers, "POST")};
+	uint64_t conn_serial = c.serial;
+	mcp::CallContext ctx{c.principal, request_info(c.headers, "POST"),
+	                     [this, conn_serial](json m) { sse_request(conn_serial, m); }};
 	c.replies.assign(messages.size(), json());
 	c.awaiting = 0;
 	for (const auto &msg : messages)

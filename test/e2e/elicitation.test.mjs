@@ -1,11 +1,12 @@
 // A client that declares the elicitation capability is asked (elicitation/create) before
-// destructive SQL runs; the SQL runs only on accept. Over WebSocket, where the server can send
-// requests to the client on the same connection.
+// destructive SQL runs; the SQL runs only on accept. Over WebSocket the request goes on the
+// connection; over Streamable HTTP the POST's answer becomes an SSE stream carrying it.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { startCluster, waitFor } from './lib/cluster.mjs';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { WebSocketClientTransport, tokens } from './lib/mcp.mjs';
 
 let cluster;
@@ -20,14 +21,18 @@ before(async () => {
 });
 after(() => cluster?.stop());
 
+let transport = 'ws';
 async function client() {
   const c = new Client({ name: 'elicit', version: '1' }, { capabilities: { elicitation: {} } });
   c.setRequestHandler(ElicitRequestSchema, async (req) => {
     asked.push(req.params);
     return answer === 'accept' ? { action: 'accept', content: { confirm: true } } : { action: answer };
   });
-  await c.connect(new WebSocketClientTransport(`${cluster.mcpUrl.replace('http', 'ws')}/mcp`,
-    { token: tokens(cluster.jwtSecret).service }));
+  const token = tokens(cluster.jwtSecret).service;
+  await c.connect(transport === 'ws'
+    ? new WebSocketClientTransport(`${cluster.mcpUrl.replace('http', 'ws')}/mcp`, { token })
+    : new StreamableHTTPClientTransport(new URL(`${cluster.mcpUrl}/mcp`),
+      { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
   return c;
 }
 const rows = async () => (await cluster.query('select count(*)::int n from public.victim')).rows[0].n;
@@ -69,6 +74,29 @@ test('non-destructive SQL never asks', async () => {
     const r = await c.callTool({ name: 'execute_sql', arguments: { query: 'insert into public.victim values (9)' } });
     assert.equal(r.isError, false);
     assert.equal(asked.length, before);
+  } finally {
+    await c.close();
+  }
+});
+
+test('over Streamable HTTP: asked through the POST\'s event stream, runs on accept', async () => {
+  transport = 'http';
+  await cluster.query('insert into public.victim select generate_series(20, 24)');
+  const before = asked.length;
+  const c = await client();
+  try {
+    answer = 'decline';
+    const declined = await c.callTool({ name: 'execute_sql', arguments: { query: 'truncate public.victim' } });
+    assert.equal(declined.isError, true);
+    assert.equal(asked.length, before + 1);
+    assert.ok((await rows()) > 0);
+    answer = 'accept';
+    const ran = await c.callTool({ name: 'execute_sql', arguments: { query: 'truncate public.victim' } });
+    assert.equal(ran.isError, false, ran.content?.[0]?.text);
+    assert.equal(await rows(), 0);
+    // The session still answers ordinary calls afterwards.
+    const ok = await c.callTool({ name: 'execute_sql', arguments: { query: 'select 1 as x' } });
+    assert.equal(ok.structuredContent.rows[0].x, 1);
   } finally {
     await c.close();
   }
