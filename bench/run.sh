@@ -7,7 +7,8 @@
 #     each concurrency, next to pgbench running the same queries (simple protocol, TCP);
 #   - the peers @modelcontextprotocol/server-postgres (stdio) and @bytebase/dbhub (HTTP) on the
 #     same database and query;
-#   - gateway RSS with idle WebSocket sessions; cold start (postmaster start to GET /ready 200).
+#   - gateway RSS with idle WebSocket sessions; audit on vs off (where the build has
+#     mcp_supa.audit); cold start (pg_ctl start to GET /ready 200).
 # It prints a table, one `BENCH {json}` line per scenario (also written to
 # bench/out/<timestamp>.jsonl) and the targets with PASS/MISS. Everything it starts stops by
 # itself or on exit; the cluster and its folder are removed on exit, even on failure.
