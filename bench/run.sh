@@ -74,14 +74,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
 # ---- helpers ------------------------------------------------------------------------------
-b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
-
-make_jwt() {
-	local payload=$1 header='{"alg":"HS256","typ":"JWT"}' input sig
-	input="$(printf '%s' "$header" | b64url).$(printf '%s' "$payload" | b64url)"
-	sig=$(printf '%s' "$input" | openssl dgst -sha256 -hmac "$JWT_SECRET" -binary | b64url)
-	printf '%s.%s' "$input" "$sig"
-}
 
 # True when nothing accepts connections on 127.0.0.1:port.
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

@@ -34,15 +34,6 @@ cluster_dir() {
 	echo "$DEMO_DIR/pg"
 }
 
-b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
-
-# Signs an HS256 JWT with the demo secret.
-make_jwt() {
-	local payload=$1 header='{"alg":"HS256","typ":"JWT"}' input sig
-	input="$(printf '%s' "$header" | b64url).$(printf '%s' "$payload" | b64url)"
-	sig=$(printf '%s' "$input" | openssl dgst -sha256 -hmac "$JWT_SECRET" -binary | b64url)
-	printf '%s.%s' "$input" "$sig"
-}
 
 # Creates the secret and the long-lived keys once; later runs reuse them.
 ensure_secrets() {

@@ -33,3 +33,13 @@ as_pg_user() {
 chown_to_pg_user() {
 	if [ -n "$PG_TEST_USER" ]; then chown -R "$PG_TEST_USER": "$@"; fi
 }
+
+b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+
+# Signs an HS256 JWT over the JSON payload $1 with $JWT_SECRET.
+make_jwt() {
+	local payload=$1 header='{"alg":"HS256","typ":"JWT"}' input sig
+	input="$(printf '%s' "$header" | b64url).$(printf '%s' "$payload" | b64url)"
+	sig=$(printf '%s' "$input" | openssl dgst -sha256 -hmac "$JWT_SECRET" -binary | b64url)
+	printf '%s.%s' "$input" "$sig"
+}

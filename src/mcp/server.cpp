@@ -143,13 +143,18 @@ void McpServer::tools_call(const Message &m, Session &session, const CallContext
 	std::string error;
 	tools::CallLimits limits{cfg_->read_only || ctx.principal.read_only, cfg_->max_request_bytes};
 	auto job = tools::build_job(name, args, limits, error);
-	std::string client = ctx.request_info.value("client_address", "");
-	Json record = audit::base_record(&ctx.principal, client, session.id);
-	record["request_id"] = m.id.is_string() ? m.id.get<std::string>() : m.id.dump();
-	record["tool"] = name;
-	record["arguments"] = args;
+	// The audit record is built only when someone will write it.
+	bool auditing = audit_ && cfg_->audit;
+	Json record;
+	if (auditing) {
+		std::string client = ctx.request_info.value("client_address", "");
+		record = audit::base_record(&ctx.principal, client, session.id);
+		record["request_id"] = m.id.is_string() ? m.id.get<std::string>() : m.id.dump();
+		record["tool"] = name;
+		record["arguments"] = args;
+	}
 	if (!job) {
-		if (audit_) {
+		if (auditing) {
 			record["status"] = "invalid";
 			record["message"] = error;
 			audit_(std::move(record));
@@ -189,9 +194,11 @@ void McpServer::tools_call(const Message &m, Session &session, const CallContext
 	                  session.client_capabilities.contains("elicitation");
 	std::function<void(Json)> send = ctx.send_to_client;
 	std::string session_id = session.id;
-	Json job_copy = *job;
-	auto finish = [this, id, name, args, reply, record, started](const Json &r) mutable {
-		if (audit_) {
+	// Only a call that may be asked about needs its job again.
+	Json job_copy = can_elicit && cfg_->confirm_destructive ? *job : Json();
+	auto finish = [this, id, name, args, reply, record = std::move(record), started,
+	               auditing](const Json &r) mutable {
+		if (auditing) {
 			audit::add_outcome(record, r);
 			record["duration_ms"] =
 			    std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)

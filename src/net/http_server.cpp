@@ -272,7 +272,7 @@ void HttpServer::flush_audit()
 {
 	audit_flush_scheduled_ = false;
 	while (core_->audit_buffer.pending() > 0) {
-		json batch = core_->audit_buffer.take(500);
+		json batch = core_->audit_buffer.take(2000);
 		std::size_t n = batch.size();
 		core_->dispatcher.submit(
 		    {{"kind", "audit"}, {"records", std::move(batch)}},
