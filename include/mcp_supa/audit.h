@@ -9,7 +9,8 @@
 
 #include "mcp_supa/session.h"
 
-namespace mcp_supa::audit {
+namespace mcp_supa::audit
+{
 
 using Json = nlohmann::json;
 
@@ -23,7 +24,8 @@ Json base_record(const mcp::Principal *principal, const std::string &client_addr
 // Fills status, sqlstate, message, rows and bytes from an executor result.
 void add_outcome(Json &record, const Json &result);
 
-class AuditBuffer {
+class AuditBuffer
+{
 public:
 	explicit AuditBuffer(std::size_t max_pending = 10000) : max_(max_pending) {}
 	// Keeps a record; false (and counted) when the buffer is full.

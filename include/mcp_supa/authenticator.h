@@ -17,7 +17,7 @@ namespace mcp_supa::auth
 struct AuthResult {
 	bool ok = false;
 	bool unknown_key = false; // a JWT named a kid the JWKS lacks: worth refreshing it
-	std::string error; // when !ok: a short reason, safe to show the client
+	std::string error;        // when !ok: a short reason, safe to show the client
 	mcp::Principal principal;
 };
 

@@ -18,11 +18,11 @@ struct GatewayConfig {
 	int port = 8432;
 	std::string database = "postgres";
 	int workers = 4;
-	std::string jwt_secret; // empty: no HS256 verification key configured
-	std::string jwks;		// inline JWKS document for RS256/ES256/EdDSA tokens, or empty
+	std::string jwt_secret;   // empty: no HS256 verification key configured
+	std::string jwks;         // inline JWKS document for RS256/ES256/EdDSA tokens, or empty
 	std::string jwt_audience; // required "aud" value, or empty
-	std::string jwks_url;	  // http(s) URL the gateway fetches a JWKS from, or empty
-	std::string version;    // the extension version, reported by /health
+	std::string jwks_url;     // http(s) URL the gateway fetches a JWKS from, or empty
+	std::string version;      // the extension version, reported by /health
 	std::vector<std::string> allowed_roles{"anon", "authenticated", "service_role"};
 	bool allow_anonymous = false;
 	bool read_only = false;
@@ -33,13 +33,13 @@ struct GatewayConfig {
 	int max_queued_calls = 256;
 	std::vector<std::string> allowed_origins; // "*" allows any origin
 	std::string executor_socket = "mcp_supa/executor.sock";
-	std::string rate_limit = "6000/min";	  // per principal and per client address
+	std::string rate_limit = "6000/min";    // per principal and per client address
 	std::string auth_fail_limit = "10/min"; // failed authentications per address
 	int auth_ban_seconds = 300;
 	std::string tls_cert_file; // both set: HTTPS and WSS only (relative to the data directory)
 	std::string tls_key_file;
-	std::string allowed_statements; // statement classes execute_sql may run; empty: all
-	bool confirm_destructive = true;  // destructive SQL runs only with a confirmation token
+	std::string allowed_statements;  // statement classes execute_sql may run; empty: all
+	bool confirm_destructive = true; // destructive SQL runs only with a confirmation token
 	bool audit = true;
 	int audit_flush_ms = 200; // the most a record waits in the gateway before it is sent
 };

@@ -8,7 +8,8 @@
 #include <string_view>
 #include <unordered_map>
 
-namespace mcp_supa::auth {
+namespace mcp_supa::auth
+{
 
 // A rate such as "600/min": `count` events per `period_ms`; count 0 means unlimited.
 struct Rate {
@@ -21,7 +22,8 @@ struct Rate {
 // std::invalid_argument with a clear message otherwise.
 Rate parse_rate(std::string_view text);
 
-class RateLimiter {
+class RateLimiter
+{
 public:
 	explicit RateLimiter(Rate rate = {}, std::size_t max_keys = 100000)
 	    : rate_(rate), max_keys_(max_keys)
@@ -46,7 +48,8 @@ private:
 };
 
 // Counts authentication failures per address; past the limit the address is banned.
-class AuthFailureTracker {
+class AuthFailureTracker
+{
 public:
 	explicit AuthFailureTracker(Rate limit = {}, int64_t ban_ms = 300000,
 	                            std::size_t max_keys = 100000)

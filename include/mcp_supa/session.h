@@ -16,7 +16,7 @@ struct Principal {
 	std::string role;        // the database role the calls run as
 	std::string auth_method; // "jwt", "api_key" or "anonymous"
 	nlohmann::json claims = nlohmann::json::object();
-	bool read_only = false; // a read-only API key: every call is rolled back
+	bool read_only = false;   // a read-only API key: every call is rolled back
 	std::string api_key_hash; // API keys: hex SHA-256, which the executor checks for admin roles
 
 	// A session may only be used again by the same principal.

@@ -7,7 +7,8 @@
 #include <stdexcept>
 #include <vector>
 
-namespace mcp_supa::auth {
+namespace mcp_supa::auth
+{
 
 Rate parse_rate(std::string_view text)
 {

@@ -135,11 +135,12 @@ std::vector<std::string> parse_listen_addresses(std::string_view value)
 	std::vector<std::string> out = split_list(value);
 	for (const auto &item : out)
 		if (item != "*" && item != "localhost" && !is_ip_literal(item))
-			throw ConfigError("\"" + item +
-							  "\" is not a valid listen address (use *, localhost or a numeric IP)");
+			throw ConfigError(
+			    "\"" + item +
+			    "\" is not a valid listen address (use *, localhost or a numeric IP)");
 	if (out.size() > kMaxListenAddresses)
 		throw ConfigError("at most " + std::to_string(kMaxListenAddresses) +
-						  " listen addresses are supported");
+		                  " listen addresses are supported");
 	if (out.empty())
 		throw ConfigError("listen_addresses names no address");
 	return out;

@@ -4,14 +4,16 @@
 #include <chrono>
 #include <ctime>
 
-namespace mcp_supa::audit {
+namespace mcp_supa::audit
+{
 
 std::string now_iso()
 {
 	auto now = std::chrono::system_clock::now();
 	std::time_t secs = std::chrono::system_clock::to_time_t(now);
-	int ms = int(std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %
-	             1000);
+	int ms =
+	    int(std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %
+	        1000);
 	std::tm tm;
 	gmtime_r(&secs, &tm);
 	char buf[40];

@@ -7,7 +7,8 @@
 
 #include "mcp_supa/random.h"
 
-namespace mcp_supa::mcp {
+namespace mcp_supa::mcp
+{
 
 ConfirmationTokens::ConfirmationTokens() : key_(random_hex(32)) {}
 

@@ -48,7 +48,8 @@ std::string negotiate_protocol_version(const std::string &requested)
 	return supported_protocol_version(requested) ? requested : kProtocolVersions[0];
 }
 
-namespace {
+namespace
+{
 
 // True when the executor held the SQL back because it is destructive (SQLSTATE MC001).
 bool needs_confirmation(const Json &r)
@@ -169,8 +170,8 @@ void McpServer::tools_call(const Message &m, Session &session, const CallContext
 			int64_t now = int64_t(std::time(nullptr));
 			if (!confirmations_.verify(args.value("confirm", ""), ctx.principal.key(),
 			                           args.value("query", ""), now)) {
-				reply(make_result(m.id, tools::tool_error(
-				                            "the confirmation token is invalid or expired, or was "
+				reply(make_result(
+				    m.id, tools::tool_error("the confirmation token is invalid or expired, or was "
 				                            "issued for other SQL or another caller; run the query "
 				                            "without confirm to get a new one")));
 				return;
@@ -200,9 +201,9 @@ void McpServer::tools_call(const Message &m, Session &session, const CallContext
 	               auditing](const Json &r) mutable {
 		if (auditing) {
 			audit::add_outcome(record, r);
-			record["duration_ms"] =
-			    std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
-			        .count();
+			record["duration_ms"] = std::chrono::duration<double, std::milli>(
+			                            std::chrono::steady_clock::now() - started)
+			                            .count();
 			audit_(std::move(record));
 		}
 		reply(make_result(id, tools::shape_result(name, args, r, random_hex(8))));
@@ -224,8 +225,8 @@ void McpServer::tools_call(const Message &m, Session &session, const CallContext
 		               session_id, send, statements,
 		               [this, key, id, reply, job_copy, finish](bool accepted) mutable {
 			               if (!accepted) {
-				               reply(make_result(id, tools::tool_error(
-				                                         "The user declined: nothing was run.")));
+				               reply(make_result(
+				                   id, tools::tool_error("The user declined: nothing was run.")));
 				               return;
 			               }
 			               job_copy["destructive_confirmed"] = true;

@@ -210,8 +210,8 @@ struct HttpConn {
 	std::size_t sent = 0;
 	bool headers_sent = false;
 	bool close_after = false;
-	bool sse = false;		// the response is an event stream (GET, or a POST that needed one)
-	bool sse_post = false;	// a POST answered as a stream: it ends after the last reply
+	bool sse = false;       // the response is an event stream (GET, or a POST that needed one)
+	bool sse_post = false;  // a POST answered as a stream: it ends after the last reply
 	bool sse_final = false; // that last reply is queued: close once it is written
 	// replies still awaited for a POST, and the slots they fill
 	std::size_t awaiting = 0;
@@ -256,16 +256,17 @@ void HttpServer::audit(json record)
 	if (audit_flush_scheduled_ || !audit_timer_)
 		return;
 	audit_flush_scheduled_ = true;
-	lws_sul_schedule(ctx_, 0, &audit_timer_->sul,
-	                 [](lws_sorted_usec_list_t *sul) {
-		                 auto *t = reinterpret_cast<Housekeeping *>(sul);
-		                 try {
-			                 t->server->flush_audit();
-		                 } catch (const std::exception &e) {
-			                 log(LogLevel::Warning, "audit flush failed: %s", e.what());
-		                 }
-	                 },
-	                 lws_usec_t(core_->cfg.audit_flush_ms) * 1000);
+	lws_sul_schedule(
+	    ctx_, 0, &audit_timer_->sul,
+	    [](lws_sorted_usec_list_t *sul) {
+		    auto *t = reinterpret_cast<Housekeeping *>(sul);
+		    try {
+			    t->server->flush_audit();
+		    } catch (const std::exception &e) {
+			    log(LogLevel::Warning, "audit flush failed: %s", e.what());
+		    }
+	    },
+	    lws_usec_t(core_->cfg.audit_flush_ms) * 1000);
 }
 
 void HttpServer::flush_audit()
@@ -383,7 +384,8 @@ bool HttpServer::start()
 		// lws reports an unreadable file only as a failed vhost: say which file and why.
 		for (const std::string &f : {tls.tls_cert_file, tls.tls_key_file})
 			if (access(f.c_str(), R_OK) != 0) {
-				log(LogLevel::Warning, "cannot read TLS file \"%s\": %s", f.c_str(), strerror(errno));
+				log(LogLevel::Warning, "cannot read TLS file \"%s\": %s", f.c_str(),
+				    strerror(errno));
 				return false;
 			}
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
@@ -568,8 +570,9 @@ void HttpServer::note_auth_failure(const std::string &address)
 void HttpServer::respond_too_many(lws *wsi, HttpConn &c, int64_t wait_ms)
 {
 	c.retry_after = std::to_string((wait_ms + 999) / 1000);
-	respond(wsi, c, 429, error_body(429, "too many requests (mcp_supa.rate_limit); retry after " +
-	                                         c.retry_after + " s"));
+	respond(wsi, c, 429,
+	        error_body(429, "too many requests (mcp_supa.rate_limit); retry after " +
+	                            c.retry_after + " s"));
 }
 
 int HttpServer::http_writeable(lws *wsi, HttpConn &c)
@@ -829,8 +832,9 @@ void HttpServer::sse_request(uint64_t serial, const json &msg)
 	HttpConn *c = *static_cast<HttpConn **>(lws_wsi_user(wsi));
 	if (!c || c->serial != serial || c->sse_final)
 		return;
-	std::string event = "event: message\ndata: " +
-	                    msg.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
+	std::string event =
+	    "event: message\ndata: " + msg.dump(-1, ' ', false, json::error_handler_t::replace) +
+	    "\n\n";
 	if (!c->sse) {
 		// Turn this POST's answer into an event stream: the request goes first, the reply
 		// follows on the same stream (MCP Streamable HTTP).

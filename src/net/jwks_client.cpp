@@ -8,12 +8,14 @@
 #include "mcp_supa/jwks.h"
 #include "net_internal.h"
 
-namespace mcp_supa::net {
+namespace mcp_supa::net
+{
 
 using gateway::log;
 using gateway::LogLevel;
 
-namespace {
+namespace
+{
 
 constexpr int64_t kPeriodicRefreshMs = 10 * 60 * 1000;
 constexpr int64_t kUnknownKidRefreshMs = 60 * 1000;
@@ -116,7 +118,8 @@ int HttpServer::on_jwks_client(lws *wsi, int reason, void *in, std::size_t len)
 			std::size_t n = jwks->keys().size();
 			core_->authenticator.set_fetched_jwks(std::move(jwks));
 			if (jwks_failing_ || !jwks_loaded_once_)
-				log(LogLevel::Log, "loaded %zu signing keys from %s", n, core_->cfg.jwks_url.c_str());
+				log(LogLevel::Log, "loaded %zu signing keys from %s", n,
+				    core_->cfg.jwks_url.c_str());
 			jwks_failing_ = false;
 			jwks_loaded_once_ = true;
 			return 0;

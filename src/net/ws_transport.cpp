@@ -155,7 +155,8 @@ void HttpServer::ws_message(lws *wsi, WsConn &c)
 		                      "batches are not supported over WebSocket"));
 		return;
 	}
-	mcp::CallContext ctx{c.principal, c.request_info, [this, serial](json m) { ws_send(serial, m); }};
+	mcp::CallContext ctx{c.principal, c.request_info,
+	                     [this, serial](json m) { ws_send(serial, m); }};
 	core_->server.handle(parsed, *s, ctx, reply);
 }
 

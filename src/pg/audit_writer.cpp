@@ -17,9 +17,11 @@ extern "C" {
 #include "utils/snapmgr.h"
 }
 
-namespace mcp_supa::pg {
+namespace mcp_supa::pg
+{
 
-namespace {
+namespace
+{
 
 const char *kInsertSql =
     "INSERT INTO mcp_supa.audit_log (at, request_id, session_id, client_address, principal, "
@@ -53,7 +55,8 @@ Oid extension_owner()
 	return DatumGetObjectId(d);
 }
 
-namespace {
+namespace
+{
 
 // Runs one statement with an optional text argument as the extension's owner, in its own
 // transaction; returns rows processed and, for a query, the first column of the first row

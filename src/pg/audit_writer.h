@@ -6,7 +6,8 @@
 
 #include "postgres_headers.h"
 
-namespace mcp_supa::pg {
+namespace mcp_supa::pg
+{
 
 // Inserts a JSON array of audit records in its own transaction, as the extension's owner.
 // Returns the number of rows written, or -1 with errbuf holding the reason. Never raises.

@@ -73,36 +73,33 @@ void handle_sigterm(SIGNAL_ARGS)
 
 // --- startup checks ------------------------------------------------------------------------
 
-// Warns about request.jwt.* entries in one setconfig array (DESIGN §3 step 4).
+// Warns about a request.jwt.* entry of one setconfig array (DESIGN §3 step 4).
+void warn_claim_entry(char *name, char *, void *arg)
+{
+	if (pg_strncasecmp(name, "request.jwt.", 12) != 0)
+		return;
+	const Oid *where = static_cast<const Oid *>(arg);
+	Oid db = where[0], role = where[1];
+	const char *role_name = OidIsValid(role) ? GetUserNameFromId(role, true) : nullptr;
+	const char *db_name = OidIsValid(db) ? get_database_name(db) : nullptr;
+	// Defaults the executors' own session inherits are what RESET falls back to.
+	bool ours = (!OidIsValid(role) || role == GetSessionUserId()) &&
+	            (!OidIsValid(db) || db == MyDatabaseId);
+	ereport(WARNING,
+	        (errmsg("mcp_supa: \"%s\" has a stored default (role %s, database %s)", name,
+	                role_name ? role_name : "(all)", db_name ? db_name : "(all)"),
+	         ours ? errdetail("RESET or set_config(name, NULL) inside an MCP call falls back to "
+	                          "this value instead of the caller's claims.")
+	              : errdetail("MCP calls never apply it, but other clients logging in as that "
+	                          "role receive it as their JWT claims."),
+	         errhint("Remove it with ALTER ROLE ... RESET or ALTER DATABASE ... RESET.")));
+}
+
+// Warns about request.jwt.* entries in one setconfig array.
 void warn_claim_entries(ArrayType *config, Oid db, Oid role)
 {
-	Datum *elems;
-	bool *nulls;
-	int n;
-	deconstruct_array(config, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
-	for (int i = 0; i < n; i++) {
-		if (nulls[i])
-			continue;
-		char *entry = TextDatumGetCString(elems[i]);
-		if (pg_strncasecmp(entry, "request.jwt.", 12) != 0)
-			continue;
-		char *name, *value;
-		ParseLongOption(entry, &name, &value);
-		const char *role_name = OidIsValid(role) ? GetUserNameFromId(role, true) : nullptr;
-		const char *db_name = OidIsValid(db) ? get_database_name(db) : nullptr;
-		// Defaults the executors' own session inherits are what RESET falls back to.
-		bool ours = (!OidIsValid(role) || role == GetSessionUserId()) &&
-		            (!OidIsValid(db) || db == MyDatabaseId);
-		ereport(WARNING,
-		        (errmsg("mcp_supa: \"%s\" has a stored default (role %s, database %s)", name,
-		                role_name ? role_name : "(all)", db_name ? db_name : "(all)"),
-		         ours
-		             ? errdetail("RESET or set_config(name, NULL) inside an MCP call falls back to "
-		                         "this value instead of the caller's claims.")
-		             : errdetail("MCP calls never apply it, but other clients logging in as that "
-		                         "role receive it as their JWT claims."),
-		         errhint("Remove it with ALTER ROLE ... RESET or ALTER DATABASE ... RESET.")));
-	}
+	Oid where[2] = {db, role};
+	for_each_setting(config, warn_claim_entry, where);
 }
 
 // Warns about request.jwt.* defaults in pg_db_role_setting and in the configuration.
@@ -448,11 +445,22 @@ std::string handle_message(const std::string &payload)
 	std::vector<const char *> params;
 	for (std::size_t i = 0; i < job.params.size(); i++)
 		params.push_back(job.param_null[i] ? nullptr : job.params[i].c_str());
-	JobSpec spec = {job.kind,           job.sql.c_str(),  job.role.c_str(),    job.claims.c_str(),
-	                job.method.c_str(), job.path.c_str(), job.headers.c_str(), job.read_only,
-	                job.analyze,        job.timeout_ms,   job.max_rows,        job.max_bytes,
-	                int(params.size()), params.data(),
-	                job.allowed_statements.c_str(), job.confirm_destructive && !job.confirmed,
+	JobSpec spec = {job.kind,
+	                job.sql.c_str(),
+	                job.role.c_str(),
+	                job.claims.c_str(),
+	                job.method.c_str(),
+	                job.path.c_str(),
+	                job.headers.c_str(),
+	                job.read_only,
+	                job.analyze,
+	                job.timeout_ms,
+	                job.max_rows,
+	                job.max_bytes,
+	                int(params.size()),
+	                params.data(),
+	                job.allowed_statements.c_str(),
+	                job.confirm_destructive && !job.confirmed,
 	                job.api_key_hash.c_str()};
 	JobResult res;
 	auto t0 = std::chrono::steady_clock::now();

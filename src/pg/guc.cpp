@@ -135,9 +135,9 @@ bool check_jwks(char **newval, void **, GucSource)
 }
 
 // The statement classes of src/pg/classifier.cpp that mcp_supa.allowed_statements may name.
-const char *const kStatementClasses[] = {"select", "values", "insert", "update", "delete",
-                                         "merge",  "ddl",	"truncate", "explain", "show",
-                                         "set",	"call",	"lock",	"maintenance", "do"};
+const char *const kStatementClasses[] = {"select", "values", "insert",   "update",      "delete",
+                                         "merge",  "ddl",    "truncate", "explain",     "show",
+                                         "set",    "call",   "lock",     "maintenance", "do"};
 
 // Refuses allowed_statements entries that name no statement class.
 bool check_allowed_statements(char **newval, void **, GucSource)
@@ -253,22 +253,22 @@ void define_gucs()
 	    "Comma-separated scheme://host[:port] entries or *; requests without "
 	    "Origin and loopback origins are always allowed.",
 	    &guc_allowed_origins, "", PGC_SIGHUP, 0, check_allowed_origins, nullptr, nullptr);
-	DefineCustomStringVariable("mcp_supa.rate_limit",
-	                           "Sets the most MCP requests per principal and per client address.",
-	                           "A rate such as 6000/min (N/s, N/min, N/hour); 0 turns it off.",
-	                           &guc_rate_limit, "6000/min", PGC_SIGHUP, 0, check_rate, nullptr,
-	                           nullptr);
+	DefineCustomStringVariable(
+	    "mcp_supa.rate_limit", "Sets the most MCP requests per principal and per client address.",
+	    "A rate such as 6000/min (N/s, N/min, N/hour); 0 turns it off.", &guc_rate_limit,
+	    "6000/min", PGC_SIGHUP, 0, check_rate, nullptr, nullptr);
 	DefineCustomStringVariable(
 	    "mcp_supa.auth_fail_limit",
 	    "Sets how many failed authentications from one address are tolerated.",
 	    "A rate such as 10/min; past it the address is blocked for mcp_supa.auth_ban_time.",
 	    &guc_auth_fail_limit, "10/min", PGC_SIGHUP, 0, check_rate, nullptr, nullptr);
-	DefineCustomIntVariable("mcp_supa.auth_ban_time",
-	                        "Sets how long an address that failed authentication too often is blocked.",
-	                        nullptr, &guc_auth_ban_time_s, 300, 1, 86400, PGC_SIGHUP, GUC_UNIT_S,
-	                        nullptr, nullptr, nullptr);
-	DefineCustomBoolVariable("mcp_supa.audit", "Sets whether MCP calls are written to mcp_supa.audit_log.",
-	                         nullptr, &guc_audit, true, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+	DefineCustomIntVariable(
+	    "mcp_supa.auth_ban_time",
+	    "Sets how long an address that failed authentication too often is blocked.", nullptr,
+	    &guc_auth_ban_time_s, 300, 1, 86400, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr, nullptr);
+	DefineCustomBoolVariable("mcp_supa.audit",
+	                         "Sets whether MCP calls are written to mcp_supa.audit_log.", nullptr,
+	                         &guc_audit, true, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 	DefineCustomIntVariable(
 	    "mcp_supa.audit_flush_interval",
 	    "Sets the longest an audit record waits in the gateway before it is written.",

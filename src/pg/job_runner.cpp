@@ -143,29 +143,26 @@ bool allowed_role_setting(const char *name)
 	return false;
 }
 
+// Applies one allowlisted entry; notes statement_timeout (for_each_setting callback).
+void apply_setting(char *name, char *value, void *arg)
+{
+	auto *role_timeout_ms = static_cast<int *>(arg);
+	if (value == nullptr || !allowed_role_setting(name))
+		return;
+	// A stale or invalid stored value warns instead of failing every call of the role.
+	if (set_config_option(name, value, PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, WARNING,
+	                      false) > 0 &&
+	    pg_strcasecmp(name, "statement_timeout") == 0) {
+		int ms;
+		if (parse_int(value, &ms, GUC_UNIT_MS, nullptr))
+			*role_timeout_ms = ms;
+	}
+}
+
 // Applies the allowlisted entries of one setconfig array; notes statement_timeout.
 void apply_setting_array(ArrayType *config, int *role_timeout_ms)
 {
-	Datum *elems;
-	bool *nulls;
-	int n;
-	deconstruct_array(config, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
-	for (int i = 0; i < n; i++) {
-		if (nulls[i])
-			continue;
-		char *name, *value;
-		ParseLongOption(TextDatumGetCString(elems[i]), &name, &value);
-		if (value == nullptr || !allowed_role_setting(name))
-			continue;
-		// A stale or invalid stored value warns instead of failing every call of the role.
-		if (set_config_option(name, value, PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true,
-		                      WARNING, false) > 0 &&
-		    pg_strcasecmp(name, "statement_timeout") == 0) {
-			int ms;
-			if (parse_int(value, &ms, GUC_UNIT_MS, nullptr))
-				*role_timeout_ms = ms;
-		}
-	}
+	for_each_setting(config, apply_setting, role_timeout_ms);
 }
 
 // Applies the pg_db_role_setting row for (db, role), if there is one.
@@ -313,10 +310,11 @@ StatementClass *classify_or_refuse(const JobSpec *job, int *count)
 		if (!classes[i].allowed)
 			refuse_statement(sql, classes[i], classes[i].reason);
 		if (!class_listed(job->allowed_classes, classes[i].cls))
-			refuse_statement(sql, classes[i],
-			                 psprintf("%s statements are not allowed (mcp_supa.allowed_statements = "
-			                          "'%s')",
-			                          classes[i].cls, job->allowed_classes));
+			refuse_statement(
+			    sql, classes[i],
+			    psprintf("%s statements are not allowed (mcp_supa.allowed_statements = "
+			             "'%s')",
+			             classes[i].cls, job->allowed_classes));
 	}
 	if (job->hold_destructive)
 		hold_destructive(sql, classes, *count);
@@ -530,6 +528,21 @@ void fix_position(ErrorData *edata)
 }
 
 } // namespace
+
+void for_each_setting(ArrayType *config, void (*fn)(char *name, char *value, void *arg), void *arg)
+{
+	Datum *elems;
+	bool *nulls;
+	int n;
+	deconstruct_array(config, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (int i = 0; i < n; i++) {
+		if (nulls[i])
+			continue;
+		char *name, *value;
+		ParseLongOption(TextDatumGetCString(elems[i]), &name, &value);
+		fn(name, value, arg);
+	}
+}
 
 void run_job(const JobSpec *job, JobResult *out)
 {

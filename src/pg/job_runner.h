@@ -7,6 +7,10 @@
 
 #include "row_json.h"
 
+extern "C" {
+#include "utils/array.h"
+}
+
 namespace mcp_supa::pg
 {
 
@@ -46,6 +50,10 @@ struct JobResult {
 	RowsJson rows;
 	ErrorData *error; // when !ok; cursorpos is relative to the job's SQL text
 };
+
+// Calls fn(name, value, arg) for each non-null "name=value" entry of a pg_db_role_setting
+// setconfig array (value may be null for an entry without "=").
+void for_each_setting(ArrayType *config, void (*fn)(char *name, char *value, void *arg), void *arg);
 
 // Runs the job in its own transaction and fills out. Never raises: every ERROR becomes
 // out->error, and the executor is clean for the next caller afterwards.

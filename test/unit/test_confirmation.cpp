@@ -30,7 +30,8 @@ TEST_CASE("forged or altered tokens fail", "[confirm]")
 	std::string flipped = tok;
 	flipped.back() = flipped.back() == '0' ? '1' : '0';
 	CHECK_FALSE(t.verify(flipped, "k", "truncate x", now));
-	for (const char *bad : {"", "c1.", "c1..", "c2.1800000100.00", "c1.abc.00", "c1.99999999999999999.00"})
+	for (const char *bad :
+	     {"", "c1.", "c1..", "c2.1800000100.00", "c1.abc.00", "c1.99999999999999999.00"})
 		CHECK_FALSE(t.verify(bad, "k", "truncate x", now));
 	// A token far in the future (past the TTL) is refused even if well-formed.
 	CHECK_FALSE(t.verify(t.issue("k", "truncate x", now + 10000), "k", "truncate x", now));

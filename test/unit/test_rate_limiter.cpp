@@ -65,7 +65,7 @@ TEST_CASE("repeated authentication failures ban an address once, for a while", "
 	CHECK_FALSE(t.record_failure("1.2.3.4", 1));
 	CHECK_FALSE(t.record_failure("1.2.3.4", 2));
 	CHECK(t.banned_for("1.2.3.4", 3) == 0);
-	CHECK(t.record_failure("1.2.3.4", 3)); // the fourth starts the ban
+	CHECK(t.record_failure("1.2.3.4", 3));       // the fourth starts the ban
 	CHECK_FALSE(t.record_failure("1.2.3.4", 4)); // already banned: not news
 	CHECK(t.banned_for("1.2.3.4", 1000) == 4003);
 	CHECK(t.banned_for("5.6.7.8", 1000) == 0);
