@@ -2,6 +2,7 @@
 // tools/call (through executor jobs), logging/setLevel and cancellation.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -58,6 +59,10 @@ public:
 	// Cancels every call still running for a session (its connection closed).
 	void cancel_session(const std::string &session_id);
 	std::size_t in_flight() const { return in_flight_.size(); }
+	// Answers elicitations the client left unanswered for kElicitationTimeoutMs as declined.
+	void expire_elicitations();
+	std::size_t pending_elicitations() const { return elicitations_.size(); }
+	static constexpr int64_t kElicitationTimeoutMs = 5 * 60 * 1000;
 
 private:
 	const GatewayConfig *cfg_;
@@ -65,7 +70,11 @@ private:
 	std::function<void(Json)> audit_;
 	ConfirmationTokens confirmations_;
 	// Server-to-client requests awaiting their response: (session id, JSON id) -> continuation
-	std::map<std::pair<std::string, std::string>, std::function<void(const Json &)>> elicitations_;
+	struct Elicitation {
+		std::chrono::steady_clock::time_point deadline;
+		std::function<void(const Json &)> answered;
+	};
+	std::map<std::pair<std::string, std::string>, Elicitation> elicitations_;
 	uint64_t next_elicitation_ = 1;
 
 	using Outcome = std::function<void(const Json &result)>;

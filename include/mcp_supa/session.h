@@ -6,6 +6,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace mcp_supa::mcp
 {
@@ -48,8 +49,8 @@ public:
 	Session *create(const std::string &transport, const std::string &principal_key, int64_t now_ms);
 	Session *find(const std::string &id, int64_t now_ms);
 	bool erase(const std::string &id);
-	// Drops sessions idle longer than the timeout; returns how many.
-	std::size_t expire(int64_t now_ms);
+	// Drops sessions idle longer than the timeout; returns their ids (their calls get cancelled).
+	std::vector<std::string> expire(int64_t now_ms);
 	std::size_t size() const { return sessions_.size(); }
 
 private:

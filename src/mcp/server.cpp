@@ -208,31 +208,34 @@ void McpServer::tools_call(const Message &m, Session &session, const CallContext
 		}
 		reply(make_result(id, tools::shape_result(name, args, r, random_hex(8))));
 	};
-	submit_job(std::move(*job), key,
-	           [this, key, id, name, args, reply, principal_key, can_elicit, send, session_id,
-	            job_copy, finish](const Json &r) mutable {
-		           if (!(name == "execute_sql" && needs_confirmation(r))) {
-			           finish(r);
-			           return;
-		           }
-		           if (!can_elicit) {
-			           reply(make_result(id, confirmation_result(r, principal_key, args)));
-			           return;
-		           }
-		           // The client can ask its human: do that instead of handing out a token.
-		           std::string statements = r["error"].value("detail", "");
-		           elicit_confirmation(
-		               session_id, send, statements,
-		               [this, key, id, reply, job_copy, finish](bool accepted) mutable {
-			               if (!accepted) {
-				               reply(make_result(
-				                   id, tools::tool_error("The user declined: nothing was run.")));
-				               return;
-			               }
-			               job_copy["destructive_confirmed"] = true;
-			               submit_job(job_copy, key, finish);
-		               });
-	           });
+	submit_job(
+	    std::move(*job), key,
+	    [this, key, id, name, args, reply, principal_key, can_elicit, send, session_id, job_copy,
+	     finish](const Json &r) mutable {
+		    if (!(name == "execute_sql" && needs_confirmation(r))) {
+			    finish(r);
+			    return;
+		    }
+		    if (!can_elicit) {
+			    reply(make_result(id, confirmation_result(r, principal_key, args)));
+			    return;
+		    }
+		    // The client can ask its human: do that instead of handing out a token.
+		    std::string statements = r["error"].value("detail", "");
+		    elicit_confirmation(
+		        session_id, send, statements,
+		        [this, key, id, reply, job_copy, finish](bool accepted) mutable {
+			        if (!accepted) {
+				        reply(make_result(
+				            id,
+				            tools::tool_error(
+				                "The user declined or did not answer in time: nothing was run.")));
+				        return;
+			        }
+			        job_copy["destructive_confirmed"] = true;
+			        submit_job(job_copy, key, finish);
+		        });
+	    });
 }
 
 void McpServer::submit_job(Json job, const std::pair<std::string, std::string> &key, Outcome done)
@@ -254,7 +257,10 @@ void McpServer::elicit_confirmation(const std::string &session_id,
                                     std::function<void(bool)> decided)
 {
 	Json rid = "mcp_supa-elicit-" + std::to_string(next_elicitation_++);
-	elicitations_[{session_id, rid.dump()}] = [decided](const Json &response) {
+	auto deadline =
+	    std::chrono::steady_clock::now() + std::chrono::milliseconds(kElicitationTimeoutMs);
+	elicitations_[{session_id, rid.dump()}].deadline = deadline;
+	elicitations_[{session_id, rid.dump()}].answered = [decided](const Json &response) {
 		const Json &result = response.contains("result") ? response["result"] : Json::object();
 		bool accepted = result.is_object() && result.value("action", "") == "accept" &&
 		                result.contains("content") && result["content"].is_object() &&
@@ -286,6 +292,20 @@ void McpServer::cancelled(const Message &m, Session &session)
 		sink_.cancel(it->second);
 }
 
+void McpServer::expire_elicitations()
+{
+	auto now = std::chrono::steady_clock::now();
+	std::vector<std::function<void(const Json &)>> late;
+	for (auto it = elicitations_.begin(); it != elicitations_.end();)
+		if (it->second.deadline <= now) {
+			late.push_back(std::move(it->second.answered));
+			it = elicitations_.erase(it);
+		} else
+			++it;
+	for (auto &answered : late)
+		answered(Json::object()); // no answer counts as no
+}
+
 void McpServer::cancel_session(const std::string &session_id)
 {
 	for (auto it = elicitations_.begin(); it != elicitations_.end();)
@@ -309,7 +329,7 @@ void McpServer::handle(const Json &message, Session &session, const CallContext 
 			// The answer to one of our elicitation/create requests; others are ignored.
 			auto it = elicitations_.find({session.id, m.id.dump()});
 			if (it != elicitations_.end()) {
-				auto continuation = std::move(it->second);
+				auto continuation = std::move(it->second.answered);
 				elicitations_.erase(it);
 				continuation(message);
 			}

@@ -42,18 +42,18 @@ bool SessionTable::erase(const std::string &id)
 	return sessions_.erase(id) > 0;
 }
 
-std::size_t SessionTable::expire(int64_t now_ms)
+std::vector<std::string> SessionTable::expire(int64_t now_ms)
 {
-	std::size_t n = 0;
+	std::vector<std::string> gone;
 	for (auto it = sessions_.begin(); it != sessions_.end();) {
 		// WebSocket sessions live as long as their connection, which removes them.
 		if (it->second->transport != "ws" && now_ms - it->second->last_used_ms > idle_ms_) {
+			gone.push_back(it->first);
 			it = sessions_.erase(it);
-			n++;
 		} else
 			++it;
 	}
-	return n;
+	return gone;
 }
 
 } // namespace mcp_supa::mcp

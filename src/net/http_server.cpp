@@ -306,7 +306,9 @@ void HttpServer::audit_refusal(const std::string &status, const std::string &add
 void HttpServer::housekeep()
 {
 	int64_t now = DispatcherSink::now_ms();
-	core_->sessions.expire(now);
+	for (const auto &id : core_->sessions.expire(now))
+		core_->server.cancel_session(id);
+	core_->server.expire_elicitations();
 	// A call may wait for an executor as long as it may run.
 	core_->dispatcher.expire_queued(now, core_->cfg.statement_timeout_ms);
 	refresh_api_keys();

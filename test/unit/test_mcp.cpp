@@ -334,3 +334,17 @@ TEST_CASE("the authenticator maps tokens to principals", "[auth]")
 	CHECK(auth::pick_token("bearer  abc ", "") == "abc");
 	CHECK(auth::pick_token("", " def") == "def");
 }
+
+TEST_CASE("expired sessions are named so their calls can be cancelled", "[session]")
+{
+	mcp::SessionTable t(10, 1000);
+	auto *idle = t.create("http", "k", 0);
+	auto *ws = t.create("ws", "k", 0);
+	auto *fresh = t.create("http", "k", 900);
+	std::string idle_id = idle->id;
+	auto gone = t.expire(1500);
+	REQUIRE(gone.size() == 1);
+	CHECK(gone[0] == idle_id);
+	CHECK(t.find(ws->id, 1500) == nullptr); // found too late: find expires it itself
+	CHECK(t.find(fresh->id, 1500) != nullptr);
+}
