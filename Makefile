@@ -20,6 +20,7 @@ OBJS = \
 	src/pg/utility_hook.o \
 	src/pg/row_json.o \
 	src/ipc/frame.o \
+	src/ipc/audit_wire.o \
 	src/ipc/gateway_config.o \
 	src/auth/rate_limiter.o \
 	src/auth/jwks.o \
@@ -56,8 +57,10 @@ override CPPFLAGS := -Iinclude -isystem $(includedir_server) -isystem $(included
 GATEWAY = mcp_supa_gateway
 PURE_OBJS = \
 	src/ipc/frame.o \
+	src/ipc/audit_wire.o \
 	src/ipc/dispatcher.o \
 	src/mcp/jsonrpc.o \
+	src/mcp/json_text.o \
 	src/mcp/random.o \
 	src/mcp/session.o \
 	src/mcp/server.o \

@@ -41,6 +41,13 @@ public:
 
 	// API key secrets start with this; anything else is taken for a JWT.
 	static constexpr const char *kApiKeyPrefix = "mcps_";
+	// Verified JWTs are remembered (Streamable HTTP sends the same token with every request)
+	// for at most this long, never past their exp, and forgotten whenever the secret, the
+	// keys or the allowed roles change.
+	static constexpr int64_t kJwtCacheSeconds = 60;
+	static constexpr std::size_t kJwtCacheEntries = 4096;
+	static constexpr int kLeewaySeconds = 30;
+	std::size_t cached_jwts() const { return jwt_cache_.size(); }
 
 private:
 	struct ApiKey {
@@ -53,6 +60,13 @@ private:
 	bool keys_loaded_ = false;
 
 	AuthResult authenticate_key(const std::string &token, int64_t now_unix) const;
+	AuthResult authenticate_jwt(const std::string &token, int64_t now_unix) const;
+	struct CachedJwt {
+		mcp::Principal principal;
+		int64_t valid_from;  // nbf - leeway (or 0)
+		int64_t valid_until; // min(exp + leeway, verified + kJwtCacheSeconds)
+	};
+	mutable std::unordered_map<std::string, CachedJwt> jwt_cache_;
 
 	JwtVerifier verifier_{""};
 	GatewayConfig cfg_;

@@ -35,6 +35,10 @@ public:
 	// Returns the job id (never 0).
 	// exempt jobs (audit batches) skip the queue bound: losing them would lose the record.
 	uint64_t submit(Json job, Done done, int64_t now_ms = 0, bool exempt = false);
+	// Submits an audit batch (exempt from the queue bound: losing it would lose the records),
+	// records encoded by audit::encode. The job is {"id":…,"kind":"audit","type":"job"}, a NUL
+	// byte, and the records.
+	uint64_t submit_audit(std::string records, Done done, int64_t now_ms = 0);
 	// Cancels a job: dropped if still queued, interrupted if running.
 	void cancel(uint64_t job_id);
 
@@ -62,6 +66,7 @@ private:
 		Json body;
 		Done done;
 		int64_t queued_ms;
+		std::string text; // an audit batch's whole job text (body null)
 	};
 	struct Executor {
 		pid_t pid;

@@ -81,7 +81,7 @@ private:
 	std::size_t audit_dropped_logged_ = 0;
 
 	// Keeps an audit record and makes sure a flush is scheduled.
-	void audit(nlohmann::json record);
+	void audit(const audit::Record &record);
 	// Hands every pending audit record to the executors, in batches.
 	void flush_audit();
 	// The record for a request refused before any tool ran (auth failure, rate limit).

@@ -34,5 +34,12 @@ Message classify_message(const Json &j);
 
 Json make_result(const Json &id, Json result);
 Json make_error(const Json &id, int code, const std::string &message, Json data = nullptr);
+// A response whose result is already serialized JSON text (the hot path of execute_sql). It
+// is returned as a JSON string holding the whole serialized response: transports send a
+// string message as it is (serialize_message), and no response is ever a string otherwise.
+Json make_result_text(const Json &id, const std::string &result_text);
+// The text of a message to send: a serialized response as it is, anything else dumped
+// (invalid UTF-8 replaced).
+std::string serialize_message(const Json &message);
 
 } // namespace mcp_supa::mcp

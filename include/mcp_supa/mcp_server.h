@@ -6,9 +6,11 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "mcp_supa/audit.h"
 #include "mcp_supa/confirmation.h"
 #include "mcp_supa/gateway_config.h"
 #include "mcp_supa/jsonrpc.h"
@@ -51,7 +53,7 @@ public:
 	McpServer(const GatewayConfig &cfg, JobSink &sink) : cfg_(&cfg), sink_(sink) {}
 	void set_config(const GatewayConfig &cfg) { cfg_ = &cfg; }
 	// Receives one audit record per tools/call, whatever its outcome.
-	void set_audit(std::function<void(Json record)> audit) { audit_ = std::move(audit); }
+	void set_audit(std::function<void(audit::Record record)> audit) { audit_ = std::move(audit); }
 
 	// Handles one message. A request gets exactly one reply (maybe later); a notification or
 	// response gets none. An invalid message gets an error reply when it has an id.
@@ -67,7 +69,7 @@ public:
 private:
 	const GatewayConfig *cfg_;
 	JobSink &sink_;
-	std::function<void(Json)> audit_;
+	std::function<void(audit::Record)> audit_;
 	ConfirmationTokens confirmations_;
 	// Server-to-client requests awaiting their response: (session id, JSON id) -> continuation
 	struct Elicitation {
@@ -76,6 +78,26 @@ private:
 	};
 	std::map<std::pair<std::string, std::string>, Elicitation> elicitations_;
 	uint64_t next_elicitation_ = 1;
+
+	// A tools/call between its submission and its reply.
+	struct PendingCall {
+		Json id;
+		std::string name;
+		Json args;
+		Reply reply;
+		audit::Record record;
+		bool auditing = false;
+		std::chrono::steady_clock::time_point started;
+		std::pair<std::string, std::string> key; // (session id, JSON-encoded request id)
+		std::string principal_key;
+		bool can_elicit = false;
+		std::function<void(Json)> send; // to the client, for elicitation
+		Json job;                       // kept only when the call may need confirming
+	};
+	// The executor answered a call: reply, or first ask for a confirmation.
+	void call_result(const std::shared_ptr<PendingCall> &call, const Json &r);
+	// Audits the outcome and sends the CallToolResult.
+	void finish_call(PendingCall &call, const Json &r);
 
 	using Outcome = std::function<void(const Json &result)>;
 	// Submits a tool job and registers it for cancellation; done gets the executor result.

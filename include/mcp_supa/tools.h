@@ -32,6 +32,15 @@ std::optional<Json> build_job(const std::string &name, const Json &args, const C
 Json shape_result(const std::string &name, const Json &args, const Json &result,
                   const std::string &tag);
 
+// The rows of an executor result: its "rows", or its "rows_json" text (the rows the executor
+// sent after the header, kept unparsed) parsed; an empty array when neither is there.
+Json result_rows(const Json &result);
+
+// The serialized CallToolResult of a successful execute_sql, built around the unparsed
+// "rows_json" text without a JSON tree of the rows; empty when the result does not qualify
+// (an error, no rows_json, rows that are not valid UTF-8), and shape_result must be used.
+std::string sql_result_text(const Json &result, const std::string &tag);
+
 // A CallToolResult for an error that happened before any SQL ran.
 Json tool_error(const std::string &message);
 

@@ -4,6 +4,7 @@
 #include "mcp_supa/jwks.h"
 
 #include <algorithm>
+#include <cmath>
 #include <openssl/sha.h>
 
 namespace mcp_supa::auth
@@ -76,7 +77,8 @@ void Authenticator::set_fetched_jwks(std::shared_ptr<const Jwks> jwks)
 
 void Authenticator::rebuild_verifier()
 {
-	JwtVerifier v(cfg_.jwt_secret, 30);
+	jwt_cache_.clear();
+	JwtVerifier v(cfg_.jwt_secret, kLeewaySeconds);
 	if (fetched_jwks_)
 		v.set_jwks(fetched_jwks_);
 	else if (!cfg_.jwks.empty()) {
@@ -158,6 +160,39 @@ AuthResult Authenticator::authenticate(const std::string &token, int64_t now_uni
 		r.principal.claims = {{"role", "anon"}};
 		return r;
 	}
+	auto hit = jwt_cache_.find(token);
+	if (hit != jwt_cache_.end()) {
+		if (now_unix >= hit->second.valid_from && now_unix < hit->second.valid_until) {
+			r.ok = true;
+			r.principal = hit->second.principal;
+			return r;
+		}
+		jwt_cache_.erase(hit); // expired (or not yet valid): verify again, and say why
+	}
+	r = authenticate_jwt(token, now_unix);
+	if (r.ok) {
+		const auto &claims = r.principal.claims;
+		auto exp = claims.find("exp");
+		auto nbf = claims.find("nbf");
+		// Comparisons in doubles first: a NumericDate may be huge, negative or fractional.
+		int64_t until = now_unix + kJwtCacheSeconds;
+		if (exp != claims.end() && exp->is_number() &&
+		    exp->get<double>() + kLeewaySeconds < double(until))
+			until = int64_t(exp->get<double>()) + kLeewaySeconds;
+		int64_t from = 0;
+		if (nbf != claims.end() && nbf->is_number() && nbf->get<double>() - kLeewaySeconds > 0)
+			from = int64_t(std::ceil(nbf->get<double>())) - kLeewaySeconds;
+		// Bounded: when full, start over rather than track recency on every request.
+		if (jwt_cache_.size() >= kJwtCacheEntries)
+			jwt_cache_.clear();
+		jwt_cache_.emplace(token, CachedJwt{r.principal, from, until});
+	}
+	return r;
+}
+
+AuthResult Authenticator::authenticate_jwt(const std::string &token, int64_t now_unix) const
+{
+	AuthResult r;
 	JwtError err;
 	auto jwt = verifier_.verify(token, now_unix, err);
 	if (!jwt) {

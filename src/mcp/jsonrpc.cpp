@@ -70,4 +70,23 @@ Json make_error(const Json &id, int code, const std::string &message, Json data)
 	return Json{{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(err)}};
 }
 
+Json make_result_text(const Json &id, const std::string &result_text)
+{
+	std::string out;
+	out.reserve(result_text.size() + 64);
+	out += "{\"jsonrpc\":\"2.0\",\"id\":";
+	out += id.dump(-1, ' ', false, Json::error_handler_t::replace);
+	out += ",\"result\":";
+	out += result_text;
+	out += '}';
+	return Json(std::move(out));
+}
+
+std::string serialize_message(const Json &message)
+{
+	if (message.is_string())
+		return message.get_ref<const std::string &>();
+	return message.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 } // namespace mcp_supa::mcp

@@ -146,18 +146,22 @@ void McpServer::tools_call(const Message &m, Session &session, const CallContext
 	auto job = tools::build_job(name, args, limits, error);
 	// The audit record is built only when someone will write it.
 	bool auditing = audit_ && cfg_->audit;
-	Json record;
+	audit::Record record;
 	if (auditing) {
-		std::string client = ctx.request_info.value("client_address", "");
-		record = audit::base_record(&ctx.principal, client, session.id);
-		record["request_id"] = m.id.is_string() ? m.id.get<std::string>() : m.id.dump();
-		record["tool"] = name;
-		record["arguments"] = args;
+		auto client = ctx.request_info.find("client_address");
+		record = audit::base_record(&ctx.principal,
+		                            client != ctx.request_info.end() && client->is_string()
+		                                ? client->get<std::string>()
+		                                : std::string(),
+		                            session.id);
+		record.request_id = m.id.is_string() ? m.id.get<std::string>() : m.id.dump();
+		record.tool = name;
+		record.arguments = args.dump(-1, ' ', false, Json::error_handler_t::replace);
 	}
 	if (!job) {
 		if (auditing) {
-			record["status"] = "invalid";
-			record["message"] = error;
+			record.status = "invalid";
+			record.message = error;
 			audit_(std::move(record));
 		}
 		reply(make_result(m.id, tools::tool_error("invalid arguments for " + name + ": " + error)));
@@ -187,65 +191,83 @@ void McpServer::tools_call(const Message &m, Session &session, const CallContext
 	(*job)["timeout_ms"] = cfg_->statement_timeout_ms;
 	(*job)["max_rows"] = cfg_->max_rows;
 	(*job)["max_bytes"] = cfg_->max_result_bytes;
-	auto key = std::make_pair(session.id, m.id.dump());
-	Json id = m.id;
-	auto started = std::chrono::steady_clock::now();
-	std::string principal_key = ctx.principal.key();
-	bool can_elicit = ctx.send_to_client && session.client_capabilities.is_object() &&
-	                  session.client_capabilities.contains("elicitation");
-	std::function<void(Json)> send = ctx.send_to_client;
-	std::string session_id = session.id;
-	// Only a call that may be asked about needs its job again.
-	Json job_copy = can_elicit && cfg_->confirm_destructive ? *job : Json();
-	auto finish = [this, id, name, args, reply, record = std::move(record), started,
-	               auditing](const Json &r) mutable {
-		if (auditing) {
-			audit::add_outcome(record, r);
-			record["duration_ms"] = std::chrono::duration<double, std::milli>(
-			                            std::chrono::steady_clock::now() - started)
-			                            .count();
-			audit_(std::move(record));
+	// One shared state per call: the callbacks below hold a pointer, not copies of it all.
+	auto call = std::make_shared<PendingCall>();
+	call->id = m.id;
+	call->name = std::move(name);
+	call->args = std::move(args);
+	call->reply = std::move(reply);
+	call->record = std::move(record);
+	call->auditing = auditing;
+	call->started = std::chrono::steady_clock::now();
+	call->key = std::make_pair(session.id, m.id.dump());
+	call->principal_key = ctx.principal.key();
+	call->can_elicit = ctx.send_to_client && session.client_capabilities.is_object() &&
+	                   session.client_capabilities.contains("elicitation");
+	if (call->can_elicit) {
+		call->send = ctx.send_to_client;
+		// Only a call that may be asked about needs its job again.
+		if (cfg_->confirm_destructive)
+			call->job = *job;
+	}
+	submit_job(std::move(*job), call->key, [this, call](const Json &r) { call_result(call, r); });
+}
+
+void McpServer::call_result(const std::shared_ptr<PendingCall> &call, const Json &r)
+{
+	if (!(call->name == "execute_sql" && needs_confirmation(r))) {
+		finish_call(*call, r);
+		return;
+	}
+	if (!call->can_elicit) {
+		call->reply(make_result(call->id, confirmation_result(r, call->principal_key, call->args)));
+		return;
+	}
+	// The client can ask its human: do that instead of handing out a token.
+	std::string statements = r["error"].value("detail", "");
+	elicit_confirmation(call->key.first, call->send, statements, [this, call](bool accepted) {
+		if (!accepted) {
+			call->reply(make_result(
+			    call->id, tools::tool_error(
+			                  "The user declined or did not answer in time: nothing was run.")));
+			return;
 		}
-		reply(make_result(id, tools::shape_result(name, args, r, random_hex(8))));
-	};
-	submit_job(
-	    std::move(*job), key,
-	    [this, key, id, name, args, reply, principal_key, can_elicit, send, session_id, job_copy,
-	     finish](const Json &r) mutable {
-		    if (!(name == "execute_sql" && needs_confirmation(r))) {
-			    finish(r);
-			    return;
-		    }
-		    if (!can_elicit) {
-			    reply(make_result(id, confirmation_result(r, principal_key, args)));
-			    return;
-		    }
-		    // The client can ask its human: do that instead of handing out a token.
-		    std::string statements = r["error"].value("detail", "");
-		    elicit_confirmation(
-		        session_id, send, statements,
-		        [this, key, id, reply, job_copy, finish](bool accepted) mutable {
-			        if (!accepted) {
-				        reply(make_result(
-				            id,
-				            tools::tool_error(
-				                "The user declined or did not answer in time: nothing was run.")));
-				        return;
-			        }
-			        job_copy["destructive_confirmed"] = true;
-			        submit_job(job_copy, key, finish);
-		        });
-	    });
+		call->job["destructive_confirmed"] = true;
+		submit_job(call->job, call->key,
+		           [this, call](const Json &again) { finish_call(*call, again); });
+	});
+}
+
+void McpServer::finish_call(PendingCall &call, const Json &r)
+{
+	if (call.auditing) {
+		audit::add_outcome(call.record, r);
+		call.record.duration_ms = std::chrono::duration<double, std::milli>(
+		                              std::chrono::steady_clock::now() - call.started)
+		                              .count();
+		audit_(std::move(call.record));
+		call.auditing = false;
+	}
+	std::string tag = random_hex(8);
+	if (call.name == "execute_sql") {
+		std::string text = tools::sql_result_text(r, tag);
+		if (!text.empty()) {
+			call.reply(make_result_text(call.id, text));
+			return;
+		}
+	}
+	call.reply(make_result(call.id, tools::shape_result(call.name, call.args, r, tag)));
 }
 
 void McpServer::submit_job(Json job, const std::pair<std::string, std::string> &key, Outcome done)
 {
 	// The job may finish synchronously (queue full): register before submitting, erase after.
 	in_flight_[key] = 0;
-	uint64_t handle = sink_.submit(std::move(job), [this, key, done](const Json &r) {
-		in_flight_.erase(key);
-		done(r);
-	});
+	uint64_t handle =
+	    sink_.submit(std::move(job), [this, key, done = std::move(done)](const Json &r) {
+		    in_flight_.erase(key);
+		    done(r);
+	    });
 	auto it = in_flight_.find(key);
 	if (it != in_flight_.end())
 		it->second = handle;

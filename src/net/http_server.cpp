@@ -241,11 +241,11 @@ void HttpServer::schedule_housekeeping()
 	    LWS_US_PER_SEC);
 }
 
-void HttpServer::audit(json record)
+void HttpServer::audit(const audit::Record &record)
 {
 	if (!core_->cfg.audit)
 		return;
-	if (!core_->audit_buffer.add(std::move(record))) {
+	if (!core_->audit_buffer.add(record)) {
 		std::size_t dropped = core_->audit_buffer.dropped();
 		// Say so once per thousand lost records, not per record.
 		if (dropped - audit_dropped_logged_ >= 1000 || audit_dropped_logged_ == 0) {
@@ -273,10 +273,11 @@ void HttpServer::flush_audit()
 {
 	audit_flush_scheduled_ = false;
 	while (core_->audit_buffer.pending() > 0) {
-		json batch = core_->audit_buffer.take(2000);
-		std::size_t n = batch.size();
-		core_->dispatcher.submit(
-		    {{"kind", "audit"}, {"records", std::move(batch)}},
+		std::size_t n = 0;
+		std::string batch = core_->audit_buffer.take(2000, n);
+		// Serialized by hand: the records are text already (Dispatcher::submit_audit).
+		core_->dispatcher.submit_audit(
+		    std::move(batch),
 		    [this, n](const json &r) {
 			    if (r.value("ok", false)) {
 				    audit_failing_ = false;
@@ -288,19 +289,19 @@ void HttpServer::flush_audit()
 			    }
 			    audit_failing_ = true;
 		    },
-		    DispatcherSink::now_ms(), true);
+		    DispatcherSink::now_ms());
 	}
 }
 
 void HttpServer::audit_refusal(const std::string &status, const std::string &address,
                                const mcp::Principal *principal, const std::string &message)
 {
-	json r = audit::base_record(principal, address, "");
-	r["status"] = status;
-	r["message"] = message;
+	audit::Record r = audit::base_record(principal, address, "");
+	r.status = status;
+	r.message = message;
 	if (!principal)
-		r["auth_method"] = "jwt";
-	audit(std::move(r));
+		r.auth_method = "jwt";
+	audit(r);
 }
 
 void HttpServer::housekeep()
@@ -345,7 +346,7 @@ HttpServer::HttpServer(GatewayConfig cfg) : started_(std::chrono::steady_clock::
 		    if (pid > 0)
 			    kill(pid, SIGINT);
 	    });
-	core_->server.set_audit([this](json record) { audit(std::move(record)); });
+	core_->server.set_audit([this](audit::Record record) { audit(record); });
 }
 
 HttpServer::~HttpServer()
@@ -807,15 +808,18 @@ void HttpServer::deliver_http_reply(uint64_t serial, std::size_t slot, json resp
 	c->replies[slot] = std::move(response);
 	if (--c->awaiting > 0)
 		return;
-	json out;
+	std::string body;
 	if (c->batch) {
-		out = json::array();
+		body = "[";
 		for (auto &r : c->replies)
-			if (!r.is_null())
-				out.push_back(std::move(r));
+			if (!r.is_null()) {
+				if (body.size() > 1)
+					body += ',';
+				body += mcp::serialize_message(r);
+			}
+		body += ']';
 	} else
-		out = std::move(c->replies[0]);
-	std::string body = out.dump(-1, ' ', false, json::error_handler_t::replace);
+		body = mcp::serialize_message(c->replies[0]);
 	if (c->sse) {
 		c->out += "event: message\ndata: " + body + "\n\n";
 		c->sse_final = true;
@@ -834,9 +838,7 @@ void HttpServer::sse_request(uint64_t serial, const json &msg)
 	HttpConn *c = *static_cast<HttpConn **>(lws_wsi_user(wsi));
 	if (!c || c->serial != serial || c->sse_final)
 		return;
-	std::string event =
-	    "event: message\ndata: " + msg.dump(-1, ' ', false, json::error_handler_t::replace) +
-	    "\n\n";
+	std::string event = "event: message\ndata: " + mcp::serialize_message(msg) + "\n\n";
 	if (!c->sse) {
 		// Turn this POST's answer into an event stream: the request goes first, the reply
 		// follows on the same stream (MCP Streamable HTTP).

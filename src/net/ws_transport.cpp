@@ -118,7 +118,7 @@ void HttpServer::ws_send(uint64_t serial, const json &msg)
 	WsConn *c = *static_cast<WsConn **>(lws_wsi_user(it->second));
 	if (!c)
 		return;
-	c->out.push_back(msg.dump(-1, ' ', false, json::error_handler_t::replace));
+	c->out.push_back(mcp::serialize_message(msg));
 	lws_callback_on_writable(it->second);
 }
 

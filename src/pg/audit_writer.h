@@ -4,14 +4,17 @@
 
 #include <cstddef>
 
+#include "mcp_supa/audit_wire.h"
 #include "postgres_headers.h"
 
 namespace mcp_supa::pg
 {
 
-// Inserts a JSON array of audit records in its own transaction, as the extension's owner.
-// Returns the number of rows written, or -1 with errbuf holding the reason. Never raises.
-long write_audit_batch(const char *records_json, char *errbuf, std::size_t errlen);
+// Inserts decoded audit records in one transaction of their own, as the extension's owner,
+// committed without waiting for the WAL flush. Returns the number of rows written, or -1 with
+// errbuf holding the reason. Never raises.
+long write_audit_records(const ipc::AuditFields *records, std::size_t n, char *errbuf,
+                         std::size_t errlen);
 
 // The active API keys (hash, name, role, claims, read_only, expires_at) as JSON array text,
 // palloc'd in the current context; nullptr with errbuf set on failure. Never raises.

@@ -345,9 +345,11 @@ std::string result_message(const json &id, const JobResult &res, double duration
 	out.pop_back(); // the closing brace
 	out += ",\"columns\":";
 	out.append(res.rows.columns.data, std::size_t(res.rows.columns.len));
-	out += ",\"rows\":";
-	out.append(res.rows.rows.data, std::size_t(res.rows.rows.len));
+	// The rows follow the header after a NUL byte (which JSON text never contains), so that
+	// the gateway can pass them to the client without parsing them (docs/ipc.md).
 	out += '}';
+	out += '\0';
+	out.append(res.rows.rows.data, std::size_t(res.rows.rows.len));
 	return out;
 }
 
@@ -368,20 +370,6 @@ std::string error_message(const json &id, const char *sqlstate, const std::strin
 	return dump(r);
 }
 
-// Writes an audit batch (not a caller's job: no role switch to a caller, no claims).
-std::string handle_audit(const json &id, const json &j)
-{
-	auto it = j.find("records");
-	if (it == j.end() || !it->is_array())
-		return error_message(id, "08P01", "audit batch without records");
-	std::string records = dump(*it);
-	char err[1024] = {0};
-	long n = write_audit_batch(records.c_str(), err, sizeof(err));
-	if (n < 0)
-		return error_message(id, "XX000", std::string("audit write failed: ") + err);
-	return dump(json{{"type", "result"}, {"id", id}, {"ok", true}, {"row_count", n}});
-}
-
 // Reads the active API keys for the gateway (hashes only; the secrets were never stored).
 std::string handle_api_keys(const json &id)
 {
@@ -396,26 +384,28 @@ std::string handle_api_keys(const json &id)
 	return dump(json{{"type", "result"}, {"id", id}, {"ok", true}, {"keys", parsed}});
 }
 
-// An audit batch as the dispatcher serializes it (nlohmann sorts keys):
-// {"id":<id>,"kind":"audit","records":[...],"type":"job"}. The records go to SQL as they
-// came: parsing megabytes of JSON only to print them again cost the calls being audited.
-bool fast_audit(const std::string &payload, std::string &reply)
+// An audit batch: a JSON header, a NUL byte, the encoded records (docs/ipc.md). False when
+// the payload has no NUL byte (every other job is plain JSON).
+bool audit_job(const std::string &payload, std::string &reply)
 {
-	static const std::string kKind = ",\"kind\":\"audit\",\"records\":";
-	static const std::string kTail = ",\"type\":\"job\"}";
-	if (payload.rfind("{\"id\":", 0) != 0)
+	std::size_t nul = payload.find('\0');
+	if (nul == std::string::npos)
 		return false;
-	std::size_t k = payload.find(kKind);
-	if (k == std::string::npos || k > 64 || payload.size() < k + kKind.size() + kTail.size() ||
-	    payload.compare(payload.size() - kTail.size(), kTail.size(), kTail) != 0)
-		return false;
-	json id = json::parse(payload.substr(6, k - 6), nullptr, false);
-	if (id.is_discarded())
-		return false;
-	std::size_t start = k + kKind.size();
-	std::string records = payload.substr(start, payload.size() - kTail.size() - start);
+	json head = json::parse(payload.begin(), payload.begin() + long(nul), nullptr, false);
+	json id = head.is_object() && head.contains("id") ? head["id"] : json(nullptr);
+	auto kind = head.is_object() ? head.find("kind") : head.end();
+	if (kind == head.end() || *kind != "audit") {
+		reply = error_message(id, "08P01", "invalid job: a NUL byte outside an audit batch");
+		return true;
+	}
+	std::vector<ipc::AuditFields> records;
+	std::string error;
+	if (!ipc::decode_audit_records(std::string_view(payload).substr(nul + 1), records, error)) {
+		reply = error_message(id, "08P01", error);
+		return true;
+	}
 	char err[1024] = {0};
-	long n = write_audit_batch(records.c_str(), err, sizeof(err));
+	long n = write_audit_records(records.data(), records.size(), err, sizeof(err));
 	reply = n < 0 ? error_message(id, "XX000", std::string("audit write failed: ") + err)
 	              : dump(json{{"type", "result"}, {"id", id}, {"ok", true}, {"row_count", n}});
 	return true;
@@ -424,17 +414,15 @@ bool fast_audit(const std::string &payload, std::string &reply)
 // Runs one job message and returns the result message.
 std::string handle_message(const std::string &payload)
 {
-	std::string fast;
-	if (fast_audit(payload, fast))
-		return fast;
+	std::string audit_reply;
+	if (audit_job(payload, audit_reply))
+		return audit_reply;
 	json id = nullptr;
 	ParsedJob job;
 	try {
 		json j = json::parse(payload);
 		if (j.is_object() && j.contains("id"))
 			id = j["id"];
-		if (j.is_object() && j.value("kind", "") == "audit")
-			return handle_audit(id, j);
 		if (j.is_object() && j.value("kind", "") == "api_keys")
 			return handle_api_keys(id);
 		job = parse_job(j);

@@ -2,6 +2,8 @@
 // embedded at build time; it is parameterized and runs as the caller.
 #include "mcp_supa/tools.h"
 
+#include "mcp_supa/json_text.h"
+
 #include "catalog_sql.gen.h"
 
 namespace mcp_supa::tools
@@ -241,7 +243,7 @@ Json sql_error_result(const Json &error, bool refused)
 // The single json value a catalog query returns (one row, one column "result").
 Json catalog_value(const Json &result)
 {
-	const Json &rows = result.at("rows");
+	Json rows = result_rows(result);
 	if (!rows.is_array() || rows.empty())
 		return nullptr;
 	return rows[0].value("result", Json(nullptr));
@@ -345,6 +347,49 @@ std::optional<Json> build_job(const std::string &name, const Json &args, const C
 	return std::nullopt;
 }
 
+Json result_rows(const Json &result)
+{
+	auto raw = result.find("rows_json");
+	if (raw != result.end() && raw->is_string()) {
+		Json rows = Json::parse(raw->get_ref<const std::string &>(), nullptr, false);
+		return rows.is_array() ? rows : Json::array();
+	}
+	auto it = result.find("rows");
+	return it != result.end() && it->is_array() ? *it : Json::array();
+}
+
+std::string sql_result_text(const Json &result, const std::string &tag)
+{
+	auto raw = result.find("rows_json");
+	if (!result.value("ok", false) || raw == result.end() || !raw->is_string())
+		return "";
+	const std::string &rows = raw->get_ref<const std::string &>();
+	if (rows.empty() || rows.front() != '[' || rows.back() != ']' || !valid_utf8(rows))
+		return "";
+	bool truncated = result.value("truncated", false);
+	std::string what = "the result of the SQL query";
+	if (truncated)
+		what += " (truncated: more rows existed than the server returns)";
+	const auto replace = Json::error_handler_t::replace;
+	std::string out;
+	out.reserve(2 * rows.size() + 768);
+	out += "{\"content\":[{\"type\":\"text\",\"text\":";
+	append_json_string(out, wrap_untrusted(what, rows, tag)); // all valid UTF-8
+	out += "}],\"structuredContent\":{\"rows\":";
+	out += rows;
+	out += ",\"row_count\":";
+	out += std::to_string(result.value("row_count", int64_t(0)));
+	out += ",\"truncated\":";
+	out += truncated ? "true" : "false";
+	out += ",\"columns\":";
+	auto columns = result.find("columns");
+	out += columns != result.end() ? columns->dump(-1, ' ', false, replace) : "[]";
+	out += ",\"command\":";
+	out += Json(result.value("command", "")).dump(-1, ' ', false, replace);
+	out += "},\"isError\":false}";
+	return out;
+}
+
 Json shape_result(const std::string &name, const Json &args, const Json &result,
                   const std::string &tag)
 {
@@ -352,7 +397,7 @@ Json shape_result(const std::string &name, const Json &args, const Json &result,
 		return sql_error_result(result.value("error", Json::object()),
 		                        result.value("refused", false));
 	if (name == "execute_sql") {
-		Json structured = {{"rows", result.value("rows", Json::array())},
+		Json structured = {{"rows", result_rows(result)},
 		                   {"row_count", result.value("row_count", 0)},
 		                   {"truncated", result.value("truncated", false)},
 		                   {"columns", result.value("columns", Json::array())},
@@ -386,7 +431,7 @@ Json shape_result(const std::string &name, const Json &args, const Json &result,
 		return data_result("the list of extensions", {{"extensions", value}}, value, tag);
 	}
 	if (name == "explain_query") {
-		const Json &rows = result.value("rows", Json::array());
+		Json rows = result_rows(result);
 		Json plan = nullptr;
 		if (!rows.empty() && rows[0].is_object() && !rows[0].empty())
 			plan = rows[0].begin().value();

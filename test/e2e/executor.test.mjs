@@ -52,7 +52,11 @@ class ExecutorConn {
     while (this.buf.length >= 4) {
       const len = this.buf.readUInt32BE(0);
       if (this.buf.length < 4 + len) break;
-      const msg = JSON.parse(this.buf.subarray(4, 4 + len).toString('utf8'));
+      // A successful result carries its rows after a NUL byte (docs/ipc.md).
+      const payload = this.buf.subarray(4, 4 + len);
+      const nul = payload.indexOf(0);
+      const msg = JSON.parse(payload.subarray(0, nul < 0 ? payload.length : nul).toString('utf8'));
+      if (nul >= 0) msg.rows = JSON.parse(payload.subarray(nul + 1).toString('utf8'));
       this.buf = this.buf.subarray(4 + len);
       if (msg.type === 'hello') {
         this.hello = msg;

@@ -45,7 +45,9 @@ struct Harness {
 	}
 	void send(const Json &msg)
 	{
-		server.handle(msg, session, ctx, [this](Json r) { replies.push_back(std::move(r)); });
+		server.handle(msg, session, ctx, [this](Json r) {
+			replies.push_back(r.is_string() ? Json::parse(r.get<std::string>()) : std::move(r));
+		});
 	}
 	void init(const char *version = "2025-11-25")
 	{
@@ -347,4 +349,41 @@ TEST_CASE("expired sessions are named so their calls can be cancelled", "[sessio
 	CHECK(gone[0] == idle_id);
 	CHECK(t.find(ws->id, 1500) == nullptr); // found too late: find expires it itself
 	CHECK(t.find(fresh->id, 1500) != nullptr);
+}
+
+TEST_CASE("verified JWTs are cached, but never past exp or a settings change", "[auth]")
+{
+	GatewayConfig cfg;
+	cfg.jwt_secret = std::string(40, 'q');
+	auth::Authenticator a(cfg);
+	int64_t now = 1800000000;
+	std::string token = auth::sign_hs256(
+	    {{"role", "authenticated"}, {"sub", "u"}, {"exp", now + 10}}, cfg.jwt_secret);
+	REQUIRE(a.authenticate(token, now).ok);
+	CHECK(a.cached_jwts() == 1);
+	auto again = a.authenticate(token, now + 5);
+	REQUIRE(again.ok);
+	CHECK(again.principal.subject == "u");
+	CHECK(again.principal.claims["exp"] == now + 10);
+	// Past exp + leeway the cached entry is not used: the verifier's own answer comes back.
+	auto late = a.authenticate(token, now + 10 + auth::Authenticator::kLeewaySeconds);
+	CHECK_FALSE(late.ok);
+	CHECK_THAT(late.error, Catch::Contains("expired"));
+	CHECK(a.cached_jwts() == 0);
+	// A token without exp is re-verified after kJwtCacheSeconds.
+	std::string forever = auth::sign_hs256({{"role", "authenticated"}}, cfg.jwt_secret);
+	REQUIRE(a.authenticate(forever, now).ok);
+	REQUIRE(a.authenticate(forever, now + auth::Authenticator::kJwtCacheSeconds - 1).ok);
+	CHECK(a.cached_jwts() == 1);
+	// A new secret forgets every verification made with the old one.
+	cfg.jwt_secret = std::string(40, 'z');
+	a.configure(cfg);
+	CHECK(a.cached_jwts() == 0);
+	CHECK_FALSE(a.authenticate(forever, now).ok);
+	// Refused tokens are never cached; the cache stays bounded.
+	CHECK(a.cached_jwts() == 0);
+	for (std::size_t i = 0; i < auth::Authenticator::kJwtCacheEntries + 5; i++)
+		a.authenticate(auth::sign_hs256({{"role", "anon"}, {"n", i}}, cfg.jwt_secret), now);
+	CHECK(a.cached_jwts() <= auth::Authenticator::kJwtCacheEntries);
+	CHECK(a.cached_jwts() > 0);
 }

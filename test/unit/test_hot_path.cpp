@@ -1,0 +1,195 @@
+// The hand-written JSON and wire formats of the per-call hot path: UTF-8 checks, JSON string
+// escaping, the execute_sql result built around unparsed rows, serialized replies, audit
+// records on the wire and audit batches as jobs.
+#include <catch2/catch.hpp>
+
+#include "mcp_supa/audit.h"
+#include "mcp_supa/audit_wire.h"
+#include "mcp_supa/dispatcher.h"
+#include "mcp_supa/json_text.h"
+#include "mcp_supa/jsonrpc.h"
+#include "mcp_supa/mcp_server.h"
+#include "mcp_supa/tools.h"
+
+using namespace mcp_supa;
+using Json = nlohmann::json;
+
+TEST_CASE("valid_utf8 accepts well-formed UTF-8 only", "[json_text]")
+{
+	CHECK(valid_utf8(""));
+	CHECK(valid_utf8("plain ascii"));
+	CHECK(valid_utf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+	CHECK(valid_utf8("\xf4\x8f\xbf\xbf")); // U+10FFFF
+	for (const char *bad :
+	     {"\x80", "\xc0\x80", "\xc1\xbf", "\xe0\x80\x80", "\xed\xa0\x80", "\xf0\x80\x80\x80",
+	      "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xc3", "\xe2\x82", "abc\xff", "\xc3\x28"})
+		CHECK_FALSE(valid_utf8(bad));
+}
+
+TEST_CASE("append_json_string escapes what JSON needs and round-trips", "[json_text]")
+{
+	std::string all;
+	for (int c = 1; c < 128; c++)
+		all += char(c);
+	all += "caf\xc3\xa9 \xf0\x9f\x98\x80 \"quoted\" back\\slash";
+	for (const std::string &s : {std::string(), std::string("x"), all, std::string("\n\t\r\b\f")}) {
+		std::string out;
+		append_json_string(out, s);
+		CHECK(Json::parse(out).get<std::string>() == s);
+	}
+	std::string out;
+	append_json_string(out, std::string("a\x01\"", 3));
+	CHECK(out == "\"a\\u0001\\\"\"");
+}
+
+namespace
+{
+
+// An executor result as the gateway holds it: header fields and the unparsed rows.
+Json sql_result(const std::string &rows_json)
+{
+	return {{"ok", true},
+	        {"command", "SELECT"},
+	        {"row_count", 2},
+	        {"truncated", true},
+	        {"bytes", rows_json.size()},
+	        {"columns", Json::array({{{"name", "id"}, {"type", "integer"}},
+	                                 {{"name", "note"}, {"type", "text"}}})},
+	        {"rows_json", rows_json}};
+}
+
+} // namespace
+
+TEST_CASE("execute_sql results are built around the unparsed rows", "[tools]")
+{
+	std::string rows = R"([{"id":1,"note":"caf\u00e9 \"x\"\n"},{"id":2,"note":null}])";
+	Json r = sql_result(rows);
+	std::string text = tools::sql_result_text(r, "abc123");
+	REQUIRE_FALSE(text.empty());
+	Json fast = Json::parse(text);
+	// The same CallToolResult as shaping the parsed rows.
+	Json parsed = r;
+	parsed.erase("rows_json");
+	parsed["rows"] = Json::parse(rows);
+	Json slow = tools::shape_result("execute_sql", Json::object(), parsed, "abc123");
+	CHECK(fast["structuredContent"] == slow["structuredContent"]);
+	CHECK(fast["isError"] == false);
+	CHECK(fast["content"][0]["type"] == "text");
+	std::string t = fast["content"][0]["text"].get<std::string>();
+	CHECK_THAT(t,
+	           Catch::Contains("<untrusted-data-abc123>\n" + rows + "\n</untrusted-data-abc123>"));
+	CHECK_THAT(t, Catch::Contains("(truncated"));
+	// shape_result parses rows_json itself when it must.
+	CHECK(tools::shape_result("execute_sql", Json::object(), r, "t")["structuredContent"]["rows"] ==
+	      Json::parse(rows));
+	CHECK(tools::result_rows(r) == Json::parse(rows));
+}
+
+TEST_CASE("the execute_sql fast path declines what it cannot pass through", "[tools]")
+{
+	CHECK(tools::sql_result_text(sql_result("[{\"n\":\"\xff\"}]"), "t").empty()); // not UTF-8
+	CHECK(tools::sql_result_text(sql_result("{}"), "t").empty());                 // not an array
+	Json no_rows = sql_result("[]");
+	no_rows.erase("rows_json");
+	CHECK(tools::sql_result_text(no_rows, "t").empty());
+	Json failed = sql_result("[]");
+	failed["ok"] = false;
+	CHECK(tools::sql_result_text(failed, "t").empty());
+}
+
+TEST_CASE("serialized replies are sent as they are", "[jsonrpc]")
+{
+	Json id = "req-1";
+	Json text_reply = mcp::make_result_text(id, R"({"a":[1,2]})");
+	REQUIRE(text_reply.is_string());
+	CHECK(Json::parse(mcp::serialize_message(text_reply)) == mcp::make_result(id, {{"a", {1, 2}}}));
+	Json obj = mcp::make_error(3, -32601, "nope");
+	CHECK(Json::parse(mcp::serialize_message(obj)) == obj);
+}
+
+TEST_CASE("audit records travel as length-prefixed fields", "[audit]")
+{
+	audit::Record r;
+	r.at = std::chrono::system_clock::time_point(std::chrono::microseconds(1764000000123456));
+	r.request_id = "7";
+	r.principal = std::string("bad\xff utf8 and a NUL\0!", 21);
+	r.role = "authenticated";
+	r.tool = "execute_sql";
+	r.arguments = R"({"query":"select 1"})";
+	r.status = "ok";
+	r.has_counts = true;
+	r.rows = 3;
+	r.bytes = 120;
+	r.duration_ms = 1.2346;
+	std::string batch = audit::encode(r) + audit::encode(audit::Record());
+	std::vector<ipc::AuditFields> out;
+	std::string error;
+	REQUIRE(ipc::decode_audit_records(batch, out, error));
+	REQUIRE(out.size() == 2);
+	const auto &f = out[0];
+	CHECK(f[0] == std::string_view("1764000000123456"));
+	CHECK(f[1] == std::string_view("7"));
+	CHECK_FALSE(f[2].has_value()); // session_id empty -> NULL
+	CHECK(f[4] == std::string_view("bad? utf8 and a NUL?!"));
+	CHECK(f[5] == std::string_view("authenticated"));
+	CHECK(f[8] == std::string_view(R"({"query":"select 1"})"));
+	CHECK(f[9] == std::string_view("ok"));
+	CHECK(f[12] == std::string_view("3"));
+	CHECK(f[13] == std::string_view("120"));
+	CHECK(f[14] == std::string_view("1.235"));
+	CHECK_FALSE(out[1][12].has_value());
+	CHECK_FALSE(out[1][14].has_value());
+
+	// Truncated or corrupt batches are refused, not half-read.
+	out.clear();
+	CHECK_FALSE(ipc::decode_audit_records(batch.substr(0, batch.size() - 3), out, error));
+	CHECK_THAT(error, Catch::Contains("truncated"));
+	std::string huge = batch;
+	huge[0] = char(0x7f);
+	out.clear();
+	CHECK_FALSE(ipc::decode_audit_records(huge, out, error));
+	CHECK_THAT(error, Catch::Contains("invalid length"));
+}
+
+TEST_CASE("the audit buffer is bounded and hands out batches", "[audit]")
+{
+	audit::AuditBuffer buf(3);
+	audit::Record r;
+	r.status = "ok";
+	for (int i = 0; i < 5; i++)
+		buf.add(r);
+	CHECK(buf.pending() == 3);
+	CHECK(buf.dropped() == 2);
+	std::size_t n = 0;
+	std::string batch = buf.take(2, n);
+	CHECK(n == 2);
+	CHECK(batch == audit::encode(r) + audit::encode(r));
+	buf.take(10, n);
+	CHECK(n == 1);
+	CHECK(buf.pending() == 0);
+}
+
+TEST_CASE("audit batches become a JSON header, a NUL byte and the records", "[dispatcher]")
+{
+	std::vector<std::string> sent;
+	ipc::Dispatcher d(
+	    0,
+	    [&](int, const std::string &p) {
+		    sent.push_back(p);
+		    return true;
+	    },
+	    [](pid_t) {});
+	d.add_executor(1);
+	bool ok = false;
+	// Exempt from the queue bound (0 here): the records must not be lost.
+	d.submit_audit("RECORDS\x01\x02", [&](const Json &r) { ok = r.value("ok", false); });
+	REQUIRE(sent.size() == 1);
+	std::size_t nul = sent[0].find('\0');
+	REQUIRE(nul != std::string::npos);
+	Json head = Json::parse(sent[0].substr(0, nul));
+	CHECK(head["kind"] == "audit");
+	CHECK(head["type"] == "job");
+	CHECK(sent[0].substr(nul + 1) == "RECORDS\x01\x02");
+	d.on_result(1, {{"ok", true}});
+	CHECK(ok);
+}
