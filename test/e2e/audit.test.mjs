@@ -2,6 +2,7 @@
 // failure becomes a row, written by the executors; MCP callers can neither read nor change it.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import WebSocket from 'ws';
 import { startCluster, waitFor } from './lib/cluster.mjs';
 import { ALICE, connectHttp, makeJwt, rawPost, sql, tokens } from './lib/mcp.mjs';
 
@@ -100,6 +101,36 @@ test('audit(), audit_summary() and purge_audit() for administrators', async () =
   const purged = await cluster.query("select mcp_supa.purge_audit('0') as n");
   assert.ok(Number(purged.rows[0].n) >= 5);
   await assert.rejects(cluster.query("select mcp_supa.purge_audit('-1 day')"), /non-negative/);
+});
+
+test('text PostgreSQL cannot store (NUL, invalid UTF-8) is made storable, not dropped', async () => {
+  // A JSON "\u0000" in the request id and a token whose sub has one: text columns cannot hold
+  // NUL. Before, one such record made the whole batch fail, losing its neighbours too.
+  const sub = 'nul\u0000sub-' + Date.now();
+  const token = makeJwt(cluster.jwtSecret, { role: 'authenticated', sub });
+  const sock = new WebSocket(`${cluster.mcpUrl.replace('http', 'ws')}/mcp`, ['mcp'],
+    { headers: { Authorization: `Bearer ${token}` } });
+  await new Promise((resolve, reject) => { sock.on('open', resolve); sock.on('error', reject); });
+  const replies = [];
+  sock.on('message', (d) => replies.push(JSON.parse(d.toString())));
+  sock.send(JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'nul', version: '1' } } }));
+  sock.send(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+  sock.send(JSON.stringify({ jsonrpc: '2.0', id: 'req\u0000id', method: 'tools/call',
+    params: { name: 'execute_sql', arguments: { query: "select 'nul-neighbour' as marker" } } }));
+  await waitFor(() => replies.length >= 2, { timeoutMs: 5000 });
+  sock.close();
+  await sql(alice, "select 'after-nul' as marker");
+  const rows = await waitFor(async () => {
+    const r = await rowsWhere("arguments->>'query' in ($1, $2)",
+      ["select 'nul-neighbour' as marker", "select 'after-nul' as marker"]);
+    return r.length >= 2 ? r : null;
+  }, { timeoutMs: 10000 });
+  assert.ok(rows, `audit rows missing:\n${cluster.log().slice(-2000)}`);
+  const nul = rows.find((r) => r.arguments.query === "select 'nul-neighbour' as marker");
+  assert.equal(nul.request_id, 'req?id');
+  assert.equal(nul.principal, sub.replace('\u0000', '?'));
+  assert.equal(nul.status, 'ok');
 });
 
 test('mcp_supa.audit = off stops writing rows', async () => {
