@@ -7,6 +7,8 @@
 #     each concurrency, next to pgbench running the same queries (simple protocol, TCP);
 #   - the peers @modelcontextprotocol/server-postgres (stdio) and @bytebase/dbhub (HTTP) on the
 #     same database and query;
+#   - the machine's CPU time per call (sql_1row, C = 8) for pgbench and for mcp_supa over
+#     WebSocket, split into gateway, executors and the rest;
 #   - gateway RSS with idle WebSocket sessions; audit on vs off (where the build has
 #     mcp_supa.audit); cold start (pg_ctl start to GET /ready 200).
 # It prints a table, one `BENCH {json}` line per scenario (also written to
@@ -461,14 +463,68 @@ else
 	fi
 fi
 
-# ---- idle sessions: gateway RSS -----------------------------------------------------------
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
 gateway_pid() {
 	local sup
 	sup=$(psql_bench -At -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'mcp_supa supervisor'")
 	[ -n "$sup" ] || return 1
 	ps -o pid=,comm= --ppid "$sup" | awk '$2 ~ /^mcp_supa_gatew/ {print $1}' | head -n 1
 }
+
+# ---- CPU per call: where one call's CPU time goes -------------------------------------------
+# The machine's busy time (user, nice, system, irq, softirq; steal excluded) per call or
+# transaction, for sql_1row at C = 8: pgbench (client and backends) against mcp_supa over
+# WebSocket, split into the gateway, the executors and the rest (the load generator, the
+# kernel's softirq work on behalf of others, PostgreSQL's background processes).
+busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
+proc_ticks() {
+	local t=0 p a
+	for p in "$@"; do
+		if read -r -a a <"/proc/$p/stat" 2>/dev/null; then t=$((t + a[13] + a[14])); fi
+	done
+	echo "$t"
+}
+CPU_TEXT=""
+PG_US=""
+if [[ " $CONCURRENCY " == *" 8 "* ]] && [[ " $TRANSPORTS " == *" ws "* ]]; then
+	step "CPU per call: sql_1row at C = 8, pgbench and WebSocket"
+	scenario_call sql_1row
+	TICK=$(getconf CLK_TCK)
+	POSTMASTER=$(head -n 1 "$WORK/data/postmaster.pid")
+	mapfile -t EXEC_PIDS < <(ps -o pid=,args= --ppid "$POSTMASTER" | awk '/mcp_supa executor/ {print $1}')
+	CPU_GW=$(gateway_pid || true)
+	b0=$(busy_ticks)
+	if pg=$(run_pgbench sql_1row 8); then
+		b1=$(busy_ticks)
+		# run_pgbench's warmup run is outside its measured window; count it too.
+		pg_calls=$(awk -v c="$(jnum "$pg" calls_per_sec)" -v d="$DURATION" -v w="$WARMUP" 'BEGIN { print c * (d + w) }')
+		PG_US=$(awk -v t=$((b1 - b0)) -v k="$TICK" -v n="$pg_calls" 'BEGIN { if (n > 0) printf("%.1f", t * 1e6 / k / n) }')
+	fi
+	g0=$(proc_ticks "$CPU_GW")
+	e0=$(proc_ticks "${EXEC_PIDS[@]}")
+	b0=$(busy_ticks)
+	if line=$(run_loadgen "$WORK/results/cpu.ws.8.log" --url "ws://127.0.0.1:$MCP_PORT/mcp" --token "$TOKEN" \
+		--concurrency 8 --duration "$DURATION" --warmup "$WARMUP" --method "$METHOD" --params "$PARAMS" \
+		--rand-max "$RAND_MAX" --label cpu); then
+		b1=$(busy_ticks)
+		g1=$(proc_ticks "$CPU_GW")
+		e1=$(proc_ticks "${EXEC_PIDS[@]}")
+		# Calls in the warmup count too: the ticks cover it.
+		n=$(awk -v c="$(jnum "$line" calls_per_sec)" -v d="$DURATION" -v w="$WARMUP" 'BEGIN { print c * (d + w) }')
+		per() { awk -v t="$1" -v k="$TICK" -v n="$n" 'BEGIN { if (n > 0) printf("%.1f", t * 1e6 / k / n) }'; }
+		MCP_US=$(per $((b1 - b0)))
+		GW_US=$(per $((g1 - g0)))
+		EX_US=$(per $((e1 - e0)))
+		REST_US=$(awk -v a="$MCP_US" -v g="$GW_US" -v e="$EX_US" 'BEGIN { printf("%.1f", a - g - e) }')
+		CPU_TEXT="pgbench $(fmt "$PG_US") us of machine CPU per transaction; mcp_supa $(fmt "$MCP_US") us per call = gateway $GW_US + executors $EX_US + load generator and the rest $REST_US"
+		emit "{\"kind\":\"cpu\",\"scenario\":\"sql_1row\",\"concurrency\":8,\"pgbench_us_per_tx\":$(jn "$PG_US"),\"mcp_us_per_call\":$MCP_US,\"gateway_us\":$GW_US,\"executors_us\":$EX_US,\"rest_us\":$REST_US,\"executors\":${#EXEC_PIDS[@]}}"
+		note "CPU per call counts ticks of 1/$TICK s over ${DURATION}+${WARMUP} s; take each figure as +/- 10%"
+	else
+		note "CPU per call: mcp_loadgen failed"
+	fi
+fi
+
+# ---- idle sessions: gateway RSS -----------------------------------------------------------
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null; }
 RSS_IDLE_MB=""
 step "idle sessions: $IDLE_SESSIONS WebSocket sessions held open"
 GW_PID=$(gateway_pid || true)
@@ -524,14 +580,22 @@ else
 	declare -A AUDIT_SUM=([on]=0 [off]=0)
 	declare -A AUDIT_N=([on]=0 [off]=0)
 	declare -A AUDIT_RUNS=([on]="" [off]="")
+	# The machine's CPU time per call as well: steadier than throughput on a shared machine.
+	declare -A AUDIT_CPU=([on]=0 [off]=0)
+	TICK=$(getconf CLK_TCK)
 	for mode in on off off on on off; do
 		psql_bench -c "ALTER SYSTEM SET mcp_supa.audit = $mode" -c 'SELECT pg_reload_conf()' >/dev/null
 		sleep 2 # the supervisor re-sends the gateway its configuration
+		b0=$(busy_ticks)
 		if line=$(run_loadgen "$WORK/results/audit.$mode.${AUDIT_N[$mode]}.log" --url "ws://127.0.0.1:$MCP_PORT/mcp" \
 			--token "$TOKEN" --concurrency "$audit_c" --duration "$DURATION" --warmup "$WARMUP" --method "$METHOD" \
 			--params "$PARAMS" --rand-max "$RAND_MAX" --label "audit_$mode"); then
+			b1=$(busy_ticks)
 			cps=$(jnum "$line" calls_per_sec)
-			echo "  audit $mode: $(fmt "$cps") calls/s, p50 $(fmt "$(jnum "$line" p50_ms)" 3) ms, errors $(errors_of "$line")"
+			cpu_us=$(awk -v t=$((b1 - b0)) -v k="$TICK" -v c="$cps" -v d="$DURATION" -v w="$WARMUP" \
+				'BEGIN { n = c * (d + w); if (n > 0) printf("%.1f", t * 1e6 / k / n); else print 0 }')
+			AUDIT_CPU[$mode]=$(awk -v a="${AUDIT_CPU[$mode]}" -v b="$cpu_us" 'BEGIN { print a + b }')
+			echo "  audit $mode: $(fmt "$cps") calls/s, p50 $(fmt "$(jnum "$line" p50_ms)" 3) ms, $cpu_us us of machine CPU per call, errors $(errors_of "$line")"
 			emit "${line%\}},\"scenario\":\"sql_1row\",\"kind\":\"audit\",\"audit\":\"$mode\"}"
 			AUDIT_SUM[$mode]=$(awk -v a="${AUDIT_SUM[$mode]}" -v b="$cps" 'BEGIN { print a + b }')
 			AUDIT_N[$mode]=$((AUDIT_N[$mode] + 1))
@@ -545,9 +609,12 @@ else
 		on=$(awk -v s="${AUDIT_SUM[on]}" -v n="${AUDIT_N[on]}" 'BEGIN { printf("%.1f", s / n) }')
 		off=$(awk -v s="${AUDIT_SUM[off]}" -v n="${AUDIT_N[off]}" 'BEGIN { printf("%.1f", s / n) }')
 		AUDIT_COST=$(awk -v on="$on" -v off="$off" 'BEGIN { printf("%.1f", (off - on) / off * 100) }')
-		AUDIT_TEXT="on $on vs off $off calls/s: costs $AUDIT_COST% (runs on: ${AUDIT_RUNS[on]}; off: ${AUDIT_RUNS[off]})"
+		cpu_on=$(awk -v s="${AUDIT_CPU[on]}" -v n="${AUDIT_N[on]}" 'BEGIN { printf("%.1f", s / n) }')
+		cpu_off=$(awk -v s="${AUDIT_CPU[off]}" -v n="${AUDIT_N[off]}" 'BEGIN { printf("%.1f", s / n) }')
+		AUDIT_CPU_PCT=$(awk -v on="$cpu_on" -v off="$cpu_off" 'BEGIN { if (off > 0) printf("%+.1f", (on - off) / off * 100) }')
+		AUDIT_TEXT="on $on vs off $off calls/s: costs $AUDIT_COST% (runs on: ${AUDIT_RUNS[on]}; off: ${AUDIT_RUNS[off]}); machine CPU per call $cpu_on vs $cpu_off us ($AUDIT_CPU_PCT%)"
 		echo "audit: $AUDIT_TEXT; the other scenarios ran with mcp_supa.audit = $audit_default"
-		emit "{\"kind\":\"audit\",\"label\":\"audit_on_vs_off\",\"concurrency\":$audit_c,\"calls_per_sec_on\":$on,\"calls_per_sec_off\":$off,\"cost_pct\":$AUDIT_COST,\"default\":\"$audit_default\"}"
+		emit "{\"kind\":\"audit\",\"label\":\"audit_on_vs_off\",\"concurrency\":$audit_c,\"calls_per_sec_on\":$on,\"calls_per_sec_off\":$off,\"cost_pct\":$AUDIT_COST,\"cpu_us_on\":$cpu_on,\"cpu_us_off\":$cpu_off,\"cpu_cost_pct\":$(jn "$AUDIT_CPU_PCT"),\"default\":\"$audit_default\"}"
 	else
 		AUDIT_TEXT="failed"
 	fi
@@ -653,6 +720,7 @@ echo
 echo "idle sessions: gateway RSS $(fmt "$RSS_IDLE_MB") MB with $IDLE_SESSIONS WebSocket sessions"
 echo "cold start:    median $(fmt "$COLD_MEDIAN" 0) ms (${COLD[*]:-none})"
 echo "audit:         $AUDIT_TEXT"
+[ -n "$CPU_TEXT" ] && echo "cpu per call:  $CPU_TEXT"
 echo
 echo "targets (printed, not asserted):"
 printf '%s\n' "${TARGETS[@]}"
