@@ -8,7 +8,15 @@
 #include "mcp_supa/audit_wire.h"
 
 extern "C" {
+#include "access/heapam.h"
+#include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/dependency.h"
+#include "catalog/namespace.h"
+#include "commands/sequence.h"
+#include "executor/executor.h"
+#include "utils/fmgrprotos.h"
+#include "utils/timestamp.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "commands/extension.h"
@@ -176,6 +184,163 @@ long run_audit_insert(void *p)
 	return long(SPI_processed);
 }
 
+// The statuses mcp_supa.audit_log's CHECK constraint allows; anything else is stored as
+// 'invalid' (the direct path below does not evaluate constraints).
+bool known_status(const std::string_view &s)
+{
+	for (const char *ok : {"ok", "error", "refused", "invalid", "auth_failed", "rate_limited"})
+		if (s == ok)
+			return true;
+	return false;
+}
+
+// The audit table exactly as the extension created it: 16 columns (id first, then the wire
+// fields in order), no triggers, no rules, one CHECK constraint. Anything an administrator
+// changed (a trigger to forward rows, an extra column with a default) takes the SQL path.
+bool plain_audit_table(Relation rel)
+{
+	TupleDesc desc = RelationGetDescr(rel);
+	if (rel->trigdesc || rel->rd_rules || desc->natts != int(ipc::kAuditFields) + 1)
+		return false;
+	if (!desc->constr || desc->constr->num_check != 1 || desc->constr->has_generated_stored)
+		return false;
+	if (strcmp(NameStr(TupleDescAttr(desc, 0)->attname), "id") != 0 ||
+	    TupleDescAttr(desc, 0)->attidentity != ATTRIBUTE_IDENTITY_ALWAYS)
+		return false;
+	static const Oid types[ipc::kAuditFields] = {
+	    TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,  TEXTOID,
+	    JSONBOID,       TEXTOID, TEXTOID, TEXTOID, INT8OID, INT8OID, FLOAT8OID};
+	for (std::size_t f = 0; f < ipc::kAuditFields; f++) {
+		Form_pg_attribute att = TupleDescAttr(desc, int(f) + 1);
+		if (att->attisdropped || att->atttypid != types[f] ||
+		    strcmp(NameStr(att->attname), ipc::kAuditFieldNames[f]) != 0)
+			return false;
+	}
+	return true;
+}
+
+// A wire field as a NUL-terminated string in the current memory context.
+char *field_cstring(const std::string_view &v)
+{
+	return pnstrdup(v.data(), v.size());
+}
+
+// Fills values/nulls (attribute order, id excluded) from one record's wire fields.
+void audit_values(const ipc::AuditFields &rec, Datum *values, bool *nulls)
+{
+	for (std::size_t f = 0; f < ipc::kAuditFields; f++) {
+		const auto &v = rec[f];
+		nulls[f] = !v.has_value();
+		if (!v)
+			continue;
+		// The gateway sends valid UTF-8; a database in another encoding must agree.
+		pg_verifymbstr(v->data(), int(v->size()), false);
+		switch (f) {
+			case 0: { // at: microseconds since the Unix epoch
+				char *end = nullptr;
+				char *s = field_cstring(*v);
+				long long us = strtoll(s, &end, 10);
+				TimestampTz ts =
+				    TimestampTz(us) - TimestampTz(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) *
+				                          SECS_PER_DAY * USECS_PER_SEC;
+				if (*end != '\0' || end == s || !IS_VALID_TIMESTAMP(ts))
+					ts = GetCurrentTransactionStartTimestamp();
+				values[f] = TimestampTzGetDatum(ts);
+				break;
+			}
+			case 8: // arguments
+				values[f] = DirectFunctionCall1(jsonb_in, CStringGetDatum(field_cstring(*v)));
+				break;
+			case 9: // status
+				values[f] = PointerGetDatum(
+				    cstring_to_text(known_status(*v) ? field_cstring(*v) : "invalid"));
+				break;
+			case 11: { // message: its first 2,000 characters
+				int len = pg_mbcharcliplen(v->data(), int(v->size()), 2000);
+				values[f] = PointerGetDatum(cstring_to_text_with_len(v->data(), len));
+				break;
+			}
+			case 12:
+			case 13: { // rows, bytes
+				char *end = nullptr;
+				char *s = field_cstring(*v);
+				long long n = strtoll(s, &end, 10);
+				nulls[f] = *end != '\0' || end == s;
+				values[f] = Int64GetDatum(int64(n));
+				break;
+			}
+			case 14: { // duration_ms
+				char *end = nullptr;
+				char *s = field_cstring(*v);
+				double d = strtod(s, &end);
+				nulls[f] = *end != '\0' || end == s;
+				values[f] = Float8GetDatum(d);
+				break;
+			}
+			default:
+				values[f] = PointerGetDatum(cstring_to_text_with_len(v->data(), int(v->size())));
+		}
+	}
+	if (nulls[9]) { // status is NOT NULL
+		nulls[9] = false;
+		values[9] = PointerGetDatum(cstring_to_text("invalid"));
+	}
+	if (nulls[0]) { // at is NOT NULL
+		nulls[0] = false;
+		values[0] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	}
+}
+
+// Runs an AuditWork's records through heap and indexes directly (the way COPY does, without
+// parsing text): building a plan's arrays, unnesting them into a tuplestore and casting
+// cost the executor about 4 µs per record, most of the audit's share of a call. Falls back
+// to the prepared insert for a table that is not plain_audit_table.
+long run_audit_direct(void *p)
+{
+	auto *w = static_cast<AuditWork *>(p);
+	Oid nsp = get_namespace_oid("mcp_supa", false);
+	Oid relid = get_relname_relid("audit_log", nsp);
+	if (!OidIsValid(relid))
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+		                errmsg("relation \"mcp_supa.audit_log\" does not exist")));
+	Relation rel = table_open(relid, RowExclusiveLock);
+	if (!plain_audit_table(rel)) {
+		table_close(rel, RowExclusiveLock);
+		return run_audit_insert(p);
+	}
+	Oid seq = getIdentitySequence(relid, 1, false);
+	EState *estate = CreateExecutorState();
+	ResultRelInfo *rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(rri, rel, 1, nullptr, 0);
+	ExecOpenIndices(rri, false);
+	TupleTableSlot *slot = ExecInitExtraTupleSlot(estate, RelationGetDescr(rel), &TTSOpsVirtual);
+	CommandId cid = GetCurrentCommandId(true);
+	BulkInsertState bistate = GetBulkInsertState();
+	MemoryContext row_ctx = GetPerTupleMemoryContext(estate);
+	for (std::size_t i = 0; i < w->n; i++) {
+		MemoryContext old = MemoryContextSwitchTo(row_ctx);
+		ExecClearTuple(slot);
+		slot->tts_values[0] = Int64GetDatum(nextval_internal(seq, false));
+		slot->tts_isnull[0] = false;
+		audit_values(w->records[i], slot->tts_values + 1, slot->tts_isnull + 1);
+		ExecStoreVirtualTuple(slot);
+		table_tuple_insert(rel, slot, cid, 0, bistate);
+		if (rri->ri_NumIndices > 0)
+			ExecInsertIndexTuples(rri, slot, estate, false, false, nullptr, NIL);
+		MemoryContextSwitchTo(old);
+		ResetPerTupleExprContext(estate);
+	}
+	FreeBulkInsertState(bistate);
+	ExecCloseIndices(rri);
+	ExecResetTupleTable(estate->es_tupleTable, false);
+	FreeExecutorState(estate);
+	table_close(rel, NoLock);
+	// As in the prepared insert: the commit need not wait for the WAL flush (docs/audit.md).
+	set_config_option("synchronous_commit", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL,
+	                  true, 0, false);
+	return long(w->n);
+}
+
 // run_as_owner with its errors caught: -1 and the message in errbuf.
 long guarded_owner_work(OwnerWork work, char *errbuf, std::size_t errlen)
 {
@@ -221,7 +386,7 @@ long write_audit_records(const ipc::AuditFields *records, std::size_t n, char *e
 	if (n == 0)
 		return 0;
 	AuditWork work = {records, n};
-	return guarded_owner_work({run_audit_insert, &work}, errbuf, errlen);
+	return guarded_owner_work({run_audit_direct, &work}, errbuf, errlen);
 }
 
 char *read_api_keys(char *errbuf, std::size_t errlen)

@@ -133,6 +133,28 @@ test('text PostgreSQL cannot store (NUL, invalid UTF-8) is made storable, not dr
   assert.equal(nul.status, 'ok');
 });
 
+test('a trigger an administrator puts on the audit log fires (rows take the SQL path)', async () => {
+  await cluster.query(`create table public.audit_forward (id bigint, status text, query text);
+    create function public.forward_audit() returns trigger language plpgsql as $$
+    begin insert into public.audit_forward values (new.id, new.status, new.arguments->>'query'); return new; end $$;
+    create trigger forward_audit after insert on mcp_supa.audit_log for each row execute function public.forward_audit();`);
+  try {
+    await sql(alice, "select 'forwarded' as marker");
+    const fwd = await waitFor(async () => {
+      const r = await cluster.query("select * from public.audit_forward where query = $1", ["select 'forwarded' as marker"]);
+      return r.rows.length ? r.rows : null;
+    }, { timeoutMs: 10000 });
+    assert.ok(fwd, `the trigger did not fire:\n${cluster.log().slice(-2000)}`);
+    assert.equal(fwd[0].status, 'ok');
+    const rows = await rowsWhere("id = $1", [fwd[0].id]);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].principal, ALICE);
+  } finally {
+    await cluster.query(`drop trigger forward_audit on mcp_supa.audit_log;
+      drop function public.forward_audit(); drop table public.audit_forward;`);
+  }
+});
+
 test('mcp_supa.audit = off stops writing rows', async () => {
   await cluster.query('alter system set mcp_supa.audit = off');
   await cluster.reload();
