@@ -96,6 +96,10 @@ private:
 	};
 	// The executor answered a call: reply, or first ask for a confirmation.
 	void call_result(const std::shared_ptr<PendingCall> &call, const Json &r);
+	// Writes the call's audit record (once) from an executor result; status and message, when
+	// given, override what the result says.
+	void audit_outcome(PendingCall &call, const Json &r, const char *status = nullptr,
+	                   const char *message = nullptr);
 	// Audits the outcome and sends the CallToolResult.
 	void finish_call(PendingCall &call, const Json &r);
 

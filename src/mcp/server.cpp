@@ -220,13 +220,17 @@ void McpServer::call_result(const std::shared_ptr<PendingCall> &call, const Json
 		return;
 	}
 	if (!call->can_elicit) {
+		// Held back, nothing ran: audited as refused (SQLSTATE MC001); the confirmed call that
+		// may follow is a call of its own.
+		audit_outcome(*call, r, "refused");
 		call->reply(make_result(call->id, confirmation_result(r, call->principal_key, call->args)));
 		return;
 	}
 	// The client can ask its human: do that instead of handing out a token.
 	std::string statements = r["error"].value("detail", "");
-	elicit_confirmation(call->key.first, call->send, statements, [this, call](bool accepted) {
+	elicit_confirmation(call->key.first, call->send, statements, [this, call, r](bool accepted) {
 		if (!accepted) {
+			audit_outcome(*call, r, "refused", "the user declined or did not answer in time");
 			call->reply(make_result(
 			    call->id, tools::tool_error(
 			                  "The user declined or did not answer in time: nothing was run.")));
@@ -238,16 +242,26 @@ void McpServer::call_result(const std::shared_ptr<PendingCall> &call, const Json
 	});
 }
 
+void McpServer::audit_outcome(PendingCall &call, const Json &r, const char *status,
+                              const char *message)
+{
+	if (!call.auditing)
+		return;
+	audit::add_outcome(call.record, r);
+	if (status)
+		call.record.status = status;
+	if (message)
+		call.record.message = message;
+	call.record.duration_ms =
+	    std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - call.started)
+	        .count();
+	audit_(std::move(call.record));
+	call.auditing = false;
+}
+
 void McpServer::finish_call(PendingCall &call, const Json &r)
 {
-	if (call.auditing) {
-		audit::add_outcome(call.record, r);
-		call.record.duration_ms = std::chrono::duration<double, std::milli>(
-		                              std::chrono::steady_clock::now() - call.started)
-		                              .count();
-		audit_(std::move(call.record));
-		call.auditing = false;
-	}
+	audit_outcome(call, r);
 	std::string tag = random_hex(8);
 	if (call.name == "execute_sql") {
 		std::string text = tools::sql_result_text(r, tag);

@@ -51,6 +51,11 @@ namespace
 
 constexpr long kMinReconnectMs = 100;
 constexpr long kMaxReconnectMs = 1000;
+// At start (and after a disconnect) the gateway is usually a few milliseconds from listening:
+// the first tries come this often, so that a lost race costs 20 ms instead of 300
+// (cold start to /ready was bimodal, about 90 or 270 ms).
+constexpr long kQuickReconnectMs = 20;
+constexpr int kQuickReconnects = 10;
 constexpr long kIdleCheckMs = 1000; // how often an idle executor checks its supervisor
 constexpr std::size_t kReadChunk = 64 * 1024;
 
@@ -488,6 +493,7 @@ private:
 	WaitEventSet *set_ = nullptr;
 	ipc::FrameDecoder decoder_;
 	long backoff_ms_ = kMinReconnectMs;
+	int quick_tries_ = 0;
 	bool warned_peer_ = false;
 
 	bool try_connect();
@@ -527,6 +533,7 @@ bool Executor::try_connect()
 	});
 	set_ = set;
 	backoff_ms_ = kMinReconnectMs;
+	quick_tries_ = 0;
 	warned_peer_ = false;
 	ereport(DEBUG1, (errmsg("mcp_supa executor %d connected to the gateway", index_)));
 	return true;
@@ -542,9 +549,20 @@ void Executor::disconnect()
 	fd_ = -1;
 }
 
-// Not connected: sleep the backoff (on the latch), then double it up to a second.
+// Not connected: a few quick tries, then sleep the backoff (on the latch), doubling it up to
+// a second.
 void Executor::wait_unconnected()
 {
+	if (quick_tries_ < kQuickReconnects) {
+		quick_tries_++;
+		pg_guard([] {
+			int rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+			                   kQuickReconnectMs, PG_WAIT_EXTENSION);
+			if (rc & WL_LATCH_SET)
+				ResetLatch(MyLatch);
+		});
+		return;
+	}
 	long timeout = backoff_ms_;
 	pg_guard([timeout] {
 		int rc = WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, timeout,

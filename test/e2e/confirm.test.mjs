@@ -41,6 +41,13 @@ test('DELETE without WHERE is held back with a token, and runs once confirmed', 
   assert.equal(second.structuredContent.command, 'DELETE');
   assert.equal(await count(), 0);
   await cluster.query("insert into public.scratch select g, 'v' || g from generate_series(1, 10) g");
+  // Both calls are audited: the held one as refused (nothing ran), the confirmed one as ok.
+  const audited = await waitFor(async () => {
+    const r = await cluster.query(
+      "select status, sqlstate from mcp_supa.audit_log where arguments->>'query' = $1 order by id", [q]);
+    return r.rows.length >= 2 ? r.rows : null;
+  }, { timeoutMs: 10000 });
+  assert.deepEqual(audited, [{ status: 'refused', sqlstate: 'MC001' }, { status: 'ok', sqlstate: null }]);
 });
 
 test('the token is bound to the exact SQL and to the caller', async () => {

@@ -48,6 +48,14 @@ test('declined: the human is asked, nothing runs', async () => {
     assert.match(asked[0].message, /delete from public\.victim/);
     assert.equal(asked[0].requestedSchema.properties.confirm.type, 'boolean');
     assert.equal(await rows(), 5);
+    const audited = await waitFor(async () => {
+      const a = await cluster.query(
+        "select status, sqlstate, message from mcp_supa.audit_log where arguments->>'query' = 'delete from public.victim'");
+      return a.rows.length ? a.rows : null;
+    }, { timeoutMs: 10000 });
+    assert.equal(audited[0].status, 'refused');
+    assert.equal(audited[0].sqlstate, 'MC001');
+    assert.match(audited[0].message, /declined/);
   } finally {
     await c.close();
   }
