@@ -19,7 +19,8 @@
 # (default "1 8 64"), BENCH_TRANSPORTS (default "ws http"), BENCH_QUICK=1 (a short smoke run),
 # BENCH_WORKERS (mcp_supa.workers, default 4), BENCH_SHARED_BUFFERS (default 256MB),
 # BENCH_IDLE_SESSIONS (default 1000), BENCH_COLD_STARTS (default 5), BENCH_PEERS=0 (skip the
-# peers), BENCH_PEER_CONCURRENCY (default 8), BENCH_LOADGEN (a prebuilt mcp_loadgen to use).
+# peers), BENCH_PEER_CONCURRENCY (default 8), BENCH_LOADGEN (a prebuilt mcp_loadgen to use),
+# BENCH_AUDIT_PAIRS (default 6), BENCH_AUDIT_DURATION (s per audit run, default 5).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,11 +46,14 @@ WORKERS=${BENCH_WORKERS:-4}
 SHARED_BUFFERS=${BENCH_SHARED_BUFFERS:-256MB}
 PEERS=${BENCH_PEERS:-1}
 PEER_C=${BENCH_PEER_CONCURRENCY:-8}
+AUDIT_PAIRS=${BENCH_AUDIT_PAIRS:-6}
+AUDIT_DURATION=${BENCH_AUDIT_DURATION:-5}
 ROWS=100000
-for v in DURATION WARMUP WORKERS IDLE_SESSIONS COLD_STARTS PEER_C; do
+for v in DURATION WARMUP WORKERS IDLE_SESSIONS COLD_STARTS PEER_C AUDIT_PAIRS AUDIT_DURATION; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || die "BENCH_$v must be a whole number (got '${!v}')"
 done
 [ "$DURATION" -gt 0 ] || die "BENCH_DURATION must be at least 1"
+[ "$AUDIT_PAIRS" -gt 0 ] && [ "$AUDIT_DURATION" -gt 0 ] || die "BENCH_AUDIT_PAIRS and BENCH_AUDIT_DURATION must be at least 1"
 for c in $CONCURRENCY; do [[ $c =~ ^[1-9][0-9]*$ ]] || die "bad concurrency '$c'"; done
 for t in $TRANSPORTS; do [[ $t =~ ^(ws|http)$ ]] || die "bad transport '$t' (ws or http)"; done
 
@@ -564,8 +568,11 @@ else
 fi
 
 # ---- audit on vs off ----------------------------------------------------------------------
-# sql_1row over WebSocket at C = 8, audit on and off in the order on off off on on off (three runs
-# each, averaged, so that a drift of the machine weighs on both alike).
+# sql_1row over WebSocket at C = 8 in BENCH_AUDIT_PAIRS adjacent pairs of runs (on off, off on,
+# on off, ...), BENCH_AUDIT_DURATION seconds each. The figure is the median of the pairs' costs:
+# two adjacent runs see the same machine, and the median ignores the pair that another tenant
+# of a shared machine hit (averages over the whole sequence swung from 5 to 16 % between
+# identical builds). The means of all on and all off runs are printed as well.
 AUDIT_COST=""
 AUDIT_TEXT="not built yet (issue 4)"
 audit_c=8
@@ -583,16 +590,22 @@ else
 	# The machine's CPU time per call as well: steadier than throughput on a shared machine.
 	declare -A AUDIT_CPU=([on]=0 [off]=0)
 	TICK=$(getconf CLK_TCK)
-	for mode in on off off on on off; do
+	AUDIT_SEQ=()
+	for ((i = 0; i < AUDIT_PAIRS; i++)); do
+		if ((i % 2 == 0)); then AUDIT_SEQ+=(on off); else AUDIT_SEQ+=(off on); fi
+	done
+	PAIR_COSTS=()
+	pair_cps=""
+	for mode in "${AUDIT_SEQ[@]}"; do
 		psql_bench -c "ALTER SYSTEM SET mcp_supa.audit = $mode" -c 'SELECT pg_reload_conf()' >/dev/null
 		sleep 2 # the supervisor re-sends the gateway its configuration
 		b0=$(busy_ticks)
 		if line=$(run_loadgen "$WORK/results/audit.$mode.${AUDIT_N[$mode]}.log" --url "ws://127.0.0.1:$MCP_PORT/mcp" \
-			--token "$TOKEN" --concurrency "$audit_c" --duration "$DURATION" --warmup "$WARMUP" --method "$METHOD" \
+			--token "$TOKEN" --concurrency "$audit_c" --duration "$AUDIT_DURATION" --warmup 1 --method "$METHOD" \
 			--params "$PARAMS" --rand-max "$RAND_MAX" --label "audit_$mode"); then
 			b1=$(busy_ticks)
 			cps=$(jnum "$line" calls_per_sec)
-			cpu_us=$(awk -v t=$((b1 - b0)) -v k="$TICK" -v c="$cps" -v d="$DURATION" -v w="$WARMUP" \
+			cpu_us=$(awk -v t=$((b1 - b0)) -v k="$TICK" -v c="$cps" -v d="$AUDIT_DURATION" -v w=1 \
 				'BEGIN { n = c * (d + w); if (n > 0) printf("%.1f", t * 1e6 / k / n); else print 0 }')
 			AUDIT_CPU[$mode]=$(awk -v a="${AUDIT_CPU[$mode]}" -v b="$cpu_us" 'BEGIN { print a + b }')
 			echo "  audit $mode: $(fmt "$cps") calls/s, p50 $(fmt "$(jnum "$line" p50_ms)" 3) ms, $cpu_us us of machine CPU per call, errors $(errors_of "$line")"
@@ -600,21 +613,34 @@ else
 			AUDIT_SUM[$mode]=$(awk -v a="${AUDIT_SUM[$mode]}" -v b="$cps" 'BEGIN { print a + b }')
 			AUDIT_N[$mode]=$((AUDIT_N[$mode] + 1))
 			AUDIT_RUNS[$mode]+="${AUDIT_RUNS[$mode]:+ }$cps"
+			# Each pair is two adjacent runs, one on and one off.
+			if [ -z "$pair_cps" ]; then
+				pair_cps="$mode:$cps"
+			else
+				PAIR_COSTS+=("$(awk -v a="$pair_cps" -v m="$mode" -v c="$cps" 'BEGIN {
+					split(a, p, ":"); if (p[1] == "on") { on = p[2]; off = c } else { on = c; off = p[2] }
+					printf("%.1f", (off - on) / off * 100) }')")
+				pair_cps=""
+			fi
 		else
 			note "audit $mode: mcp_loadgen failed"
+			pair_cps="" # a pair with a failed run does not count
 		fi
 	done
 	psql_bench -c "ALTER SYSTEM RESET mcp_supa.audit" -c 'SELECT pg_reload_conf()' >/dev/null
 	if [ "${AUDIT_N[on]}" -gt 0 ] && [ "${AUDIT_N[off]}" -gt 0 ]; then
 		on=$(awk -v s="${AUDIT_SUM[on]}" -v n="${AUDIT_N[on]}" 'BEGIN { printf("%.1f", s / n) }')
 		off=$(awk -v s="${AUDIT_SUM[off]}" -v n="${AUDIT_N[off]}" 'BEGIN { printf("%.1f", s / n) }')
-		AUDIT_COST=$(awk -v on="$on" -v off="$off" 'BEGIN { printf("%.1f", (off - on) / off * 100) }')
+		MEAN_COST=$(awk -v on="$on" -v off="$off" 'BEGIN { printf("%.1f", (off - on) / off * 100) }')
+		AUDIT_COST=$(printf '%s\n' "${PAIR_COSTS[@]}" | sort -g | awk '{ v[NR] = $1 } END {
+			if (NR == 0) exit; if (NR % 2) print v[(NR + 1) / 2]; else printf("%.1f", (v[NR / 2] + v[NR / 2 + 1]) / 2) }')
+		[ -n "$AUDIT_COST" ] || AUDIT_COST=$MEAN_COST
 		cpu_on=$(awk -v s="${AUDIT_CPU[on]}" -v n="${AUDIT_N[on]}" 'BEGIN { printf("%.1f", s / n) }')
 		cpu_off=$(awk -v s="${AUDIT_CPU[off]}" -v n="${AUDIT_N[off]}" 'BEGIN { printf("%.1f", s / n) }')
 		AUDIT_CPU_PCT=$(awk -v on="$cpu_on" -v off="$cpu_off" 'BEGIN { if (off > 0) printf("%+.1f", (on - off) / off * 100) }')
-		AUDIT_TEXT="on $on vs off $off calls/s: costs $AUDIT_COST% (runs on: ${AUDIT_RUNS[on]}; off: ${AUDIT_RUNS[off]}); machine CPU per call $cpu_on vs $cpu_off us ($AUDIT_CPU_PCT%)"
+		AUDIT_TEXT="costs $AUDIT_COST% (median of ${#PAIR_COSTS[@]} adjacent on/off pairs: ${PAIR_COSTS[*]}); means: on $on vs off $off calls/s ($MEAN_COST%); machine CPU per call $cpu_on vs $cpu_off us ($AUDIT_CPU_PCT%)"
 		echo "audit: $AUDIT_TEXT; the other scenarios ran with mcp_supa.audit = $audit_default"
-		emit "{\"kind\":\"audit\",\"label\":\"audit_on_vs_off\",\"concurrency\":$audit_c,\"calls_per_sec_on\":$on,\"calls_per_sec_off\":$off,\"cost_pct\":$AUDIT_COST,\"cpu_us_on\":$cpu_on,\"cpu_us_off\":$cpu_off,\"cpu_cost_pct\":$(jn "$AUDIT_CPU_PCT"),\"default\":\"$audit_default\"}"
+		emit "{\"kind\":\"audit\",\"label\":\"audit_on_vs_off\",\"concurrency\":$audit_c,\"calls_per_sec_on\":$on,\"calls_per_sec_off\":$off,\"cost_pct\":$AUDIT_COST,\"pair_costs_pct\":[$(IFS=,; echo "${PAIR_COSTS[*]}")],\"mean_cost_pct\":$MEAN_COST,\"cpu_us_on\":$cpu_on,\"cpu_us_off\":$cpu_off,\"cpu_cost_pct\":$(jn "$AUDIT_CPU_PCT"),\"default\":\"$audit_default\"}"
 	else
 		AUDIT_TEXT="failed"
 	fi
