@@ -28,6 +28,12 @@ struct Record {
 	double duration_ms = -1; // negative: not measured
 };
 
+// Arguments whose JSON text is longer are stored as {"truncated": true, "bytes": N,
+// "prefix": "<the first kAuditArgumentsPrefixBytes of the text>"}; every other text field is
+// clipped to ipc::kAuditMaxField bytes.
+constexpr std::size_t kAuditMaxArgumentsBytes = 256u * 1024u;
+constexpr std::size_t kAuditArgumentsPrefixBytes = 64u * 1024u;
+
 // A record naming who called and from where; principal may be null (authentication failed).
 Record base_record(const mcp::Principal *principal, const std::string &client_address,
                    const std::string &session_id);
@@ -46,8 +52,9 @@ public:
 	explicit AuditBuffer(std::size_t max_pending = 10000) : max_(max_pending) {}
 	// Keeps a record; false (and counted) when the buffer is full.
 	bool add(const Record &record);
-	// Removes up to max records and returns them encoded back to back; n gets the count.
-	std::string take(std::size_t max, std::size_t &n);
+	// Removes up to max records (and, past the first, up to max_bytes) and returns them
+	// encoded back to back; n gets the count.
+	std::string take(std::size_t max, std::size_t &n, std::size_t max_bytes = 16u << 20);
 	std::size_t pending() const { return records_.size(); }
 	std::size_t dropped() const { return dropped_; }
 

@@ -35,7 +35,18 @@ std::string_view storable(const std::string &s, std::string &scratch)
 	return scratch;
 }
 
-// Appends a text field: NULL when empty.
+// At most max bytes of s, cut at a character boundary (s is valid UTF-8).
+std::string_view clip_utf8(std::string_view s, std::size_t max)
+{
+	if (s.size() <= max)
+		return s;
+	std::size_t n = max;
+	while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80)
+		n--;
+	return s.substr(0, n);
+}
+
+// Appends a text field: NULL when empty; clipped to what an executor accepts.
 void text_field(std::string &out, const std::string &value)
 {
 	if (value.empty()) {
@@ -43,7 +54,20 @@ void text_field(std::string &out, const std::string &value)
 		return;
 	}
 	std::string scratch;
-	ipc::append_audit_field(out, storable(value, scratch));
+	ipc::append_audit_field(out, clip_utf8(storable(value, scratch), ipc::kAuditMaxField));
+}
+
+// Arguments too large to keep whole (mcp_supa.max_request_bytes may be raised far above the
+// default): their size and the start of their JSON text, as valid JSON.
+std::string oversized_arguments(const std::string &arguments)
+{
+	std::string scratch;
+	std::string_view text = storable(arguments, scratch);
+	std::string out =
+	    "{\"truncated\":true,\"bytes\":" + std::to_string(arguments.size()) + ",\"prefix\":";
+	append_json_string(out, clip_utf8(text, kAuditArgumentsPrefixBytes));
+	out += '}';
+	return out;
 }
 
 } // namespace
@@ -89,9 +113,14 @@ std::string encode(const Record &r)
 	out.reserve(160 + r.arguments.size() + r.message.size());
 	auto us = std::chrono::duration_cast<std::chrono::microseconds>(r.at.time_since_epoch());
 	ipc::append_audit_field(out, std::to_string(us.count()));
-	for (const std::string *s :
-	     {&r.request_id, &r.session_id, &r.client_address, &r.principal, &r.role, &r.auth_method,
-	      &r.tool, &r.arguments, &r.status, &r.sqlstate, &r.message})
+	for (const std::string *s : {&r.request_id, &r.session_id, &r.client_address, &r.principal,
+	                             &r.role, &r.auth_method, &r.tool})
+		text_field(out, *s);
+	if (r.arguments.size() > kAuditMaxArgumentsBytes)
+		ipc::append_audit_field(out, oversized_arguments(r.arguments));
+	else
+		text_field(out, r.arguments);
+	for (const std::string *s : {&r.status, &r.sqlstate, &r.message})
 		text_field(out, *s);
 	if (r.has_counts) {
 		ipc::append_audit_field(out, std::to_string(r.rows));
@@ -123,11 +152,12 @@ bool AuditBuffer::add(const Record &record)
 	return true;
 }
 
-std::string AuditBuffer::take(std::size_t max, std::size_t &n)
+std::string AuditBuffer::take(std::size_t max, std::size_t &n, std::size_t max_bytes)
 {
 	std::string batch;
 	n = 0;
-	while (!records_.empty() && n < max) {
+	while (!records_.empty() && n < max &&
+	       (n == 0 || batch.size() + records_.front().size() <= max_bytes)) {
 		batch += records_.front();
 		records_.pop_front();
 		n++;

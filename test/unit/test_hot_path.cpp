@@ -193,3 +193,33 @@ TEST_CASE("audit batches become a JSON header, a NUL byte and the records", "[di
 	d.on_result(1, {{"ok", true}});
 	CHECK(ok);
 }
+
+TEST_CASE("oversized audit fields are clipped so the batch is never refused", "[audit]")
+{
+	audit::Record r;
+	r.status = "ok";
+	r.arguments = "{\"query\":\"" + std::string(audit::kAuditMaxArgumentsBytes, 'x') + "\"}";
+	r.message = std::string(ipc::kAuditMaxField - 1, 'm') + "\xc3\xa9" + "tail"; // é across the cut
+	std::vector<ipc::AuditFields> out;
+	std::string error;
+	std::string encoded = audit::encode(r); // the decoded fields point into it
+	REQUIRE(ipc::decode_audit_records(encoded, out, error));
+	REQUIRE(out.size() == 1);
+	Json args = Json::parse(std::string(*out[0][8]));
+	CHECK(args["truncated"] == true);
+	CHECK(args["bytes"] == r.arguments.size());
+	CHECK(args["prefix"].get<std::string>().size() == audit::kAuditArgumentsPrefixBytes);
+	CHECK(args["prefix"].get<std::string>().rfind("{\"query\":\"xxx", 0) == 0);
+	// Clipped before the two-byte character rather than through it.
+	CHECK(out[0][11]->size() == ipc::kAuditMaxField - 1);
+	CHECK(valid_utf8(*out[0][11]));
+
+	// Batches stop at max_bytes, but always carry at least one record.
+	audit::AuditBuffer buf;
+	buf.add(r);
+	buf.add(r);
+	std::size_t n = 0;
+	std::string batch = buf.take(10, n, 1000);
+	CHECK(n == 1);
+	CHECK(buf.pending() == 1);
+}
