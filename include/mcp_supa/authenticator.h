@@ -44,8 +44,11 @@ public:
 	// Verified JWTs are remembered (Streamable HTTP sends the same token with every request)
 	// for at most this long, never past their exp, and forgotten whenever the secret, the
 	// keys or the allowed roles change.
+	// Memory stays bounded (about 8 MB at worst): at most kJwtCacheEntries tokens, each at
+	// most kJwtCacheMaxTokenBytes (longer ones are verified every time).
 	static constexpr int64_t kJwtCacheSeconds = 60;
-	static constexpr std::size_t kJwtCacheEntries = 4096;
+	static constexpr std::size_t kJwtCacheEntries = 1024;
+	static constexpr std::size_t kJwtCacheMaxTokenBytes = 2048;
 	static constexpr int kLeewaySeconds = 30;
 	std::size_t cached_jwts() const { return jwt_cache_.size(); }
 

@@ -170,7 +170,7 @@ AuthResult Authenticator::authenticate(const std::string &token, int64_t now_uni
 		jwt_cache_.erase(hit); // expired (or not yet valid): verify again, and say why
 	}
 	r = authenticate_jwt(token, now_unix);
-	if (r.ok) {
+	if (r.ok && token.size() <= kJwtCacheMaxTokenBytes) {
 		const auto &claims = r.principal.claims;
 		auto exp = claims.find("exp");
 		auto nbf = claims.find("nbf");

@@ -386,4 +386,11 @@ TEST_CASE("verified JWTs are cached, but never past exp or a settings change", "
 		a.authenticate(auth::sign_hs256({{"role", "anon"}, {"n", i}}, cfg.jwt_secret), now);
 	CHECK(a.cached_jwts() <= auth::Authenticator::kJwtCacheEntries);
 	CHECK(a.cached_jwts() > 0);
+	// Long tokens are verified every time, never kept.
+	a.configure(cfg);
+	std::string big = auth::sign_hs256(
+	    {{"role", "anon"}, {"pad", std::string(auth::Authenticator::kJwtCacheMaxTokenBytes, 'p')}},
+	    cfg.jwt_secret);
+	REQUIRE(a.authenticate(big, now).ok);
+	CHECK(a.cached_jwts() == 0);
 }
