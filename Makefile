@@ -21,6 +21,8 @@ OBJS = \
 	src/pg/row_json.o \
 	src/ipc/frame.o \
 	src/ipc/audit_wire.o \
+	src/ipc/json_reader.o \
+	src/mcp/json_text.o \
 	src/ipc/gateway_config.o \
 	src/auth/rate_limiter.o \
 	src/auth/jwks.o \
@@ -58,6 +60,7 @@ GATEWAY = mcp_supa_gateway
 PURE_OBJS = \
 	src/ipc/frame.o \
 	src/ipc/audit_wire.o \
+	src/ipc/json_reader.o \
 	src/ipc/dispatcher.o \
 	src/mcp/jsonrpc.o \
 	src/mcp/json_text.o \

@@ -20,6 +20,8 @@
 #include "guard.h"
 #include "job_runner.h"
 #include "mcp_supa/frame.h"
+#include "mcp_supa/json_reader.h"
+#include "mcp_supa/json_text.h"
 #include "mcp_supa/pg/guc.h"
 
 extern "C" {
@@ -218,7 +220,7 @@ bool write_all(int fd, const std::string &data)
 
 // A job's fields as owned strings; JobSpec points into it while the job runs.
 struct ParsedJob {
-	json id;
+	std::string id = "null"; // the job's id as JSON text, echoed in the result
 	JobKind kind = JobKind::Sql;
 	std::string sql, role, claims, method, path, headers, allowed_statements, api_key_hash;
 	bool read_only = false, analyze = false, confirm_destructive = false, confirmed = false;
@@ -227,38 +229,48 @@ struct ParsedJob {
 	std::vector<bool> param_null;
 };
 
+using ipc::JsonMembers;
+using ipc::JsonSpan;
+
 // A string field, or def when absent or null; a wrong type is an error.
-std::string str_field(const json &j, const char *key, const char *def = "")
+std::string str_field(const JsonMembers &m, const char *key, const char *def = "")
 {
-	auto it = j.find(key);
-	if (it == j.end() || it->is_null())
+	const JsonSpan *v = ipc::json_member(m, key);
+	if (!v || v->kind == JsonSpan::Null)
 		return def;
-	if (!it->is_string())
+	if (v->kind != JsonSpan::String)
 		throw std::runtime_error(std::string("\"") + key + "\" must be a string");
-	return it->get<std::string>();
+	return ipc::json_string_value(v->text);
 }
 
 // An integer field clamped to int, or 0 when absent or null.
-int int_field(const json &j, const char *key)
+int int_field(const JsonMembers &m, const char *key)
 {
-	auto it = j.find(key);
-	if (it == j.end() || it->is_null())
+	const JsonSpan *v = ipc::json_member(m, key);
+	if (!v || v->kind == JsonSpan::Null)
 		return 0;
-	if (!it->is_number())
+	if (v->kind != JsonSpan::Number)
 		throw std::runtime_error(std::string("\"") + key + "\" must be a number");
-	double v = it->get<double>();
-	return v > 2147483647.0 ? 2147483647 : (v < 0 ? 0 : int(v));
+	double d = strtod(std::string(v->text).c_str(), nullptr);
+	return d > 2147483647.0 ? 2147483647 : (d < 0 ? 0 : int(d));
 }
 
 // A boolean field, or false when absent or null.
-bool bool_field(const json &j, const char *key)
+bool bool_field(const JsonMembers &m, const char *key)
 {
-	auto it = j.find(key);
-	if (it == j.end() || it->is_null())
+	const JsonSpan *v = ipc::json_member(m, key);
+	if (!v || v->kind == JsonSpan::Null)
 		return false;
-	if (!it->is_boolean())
+	if (v->kind != JsonSpan::Bool)
 		throw std::runtime_error(std::string("\"") + key + "\" must be a boolean");
-	return it->get<bool>();
+	return v->text == "true";
+}
+
+// An object field's JSON text, or def when it is absent or not an object.
+std::string object_field(const JsonMembers &m, const char *key, const std::string &def)
+{
+	const JsonSpan *v = ipc::json_member(m, key);
+	return v && v->kind == JsonSpan::Object ? std::string(v->text) : def;
 }
 
 // JSON text without throwing on invalid UTF-8 (PostgreSQL text is not always UTF-8).
@@ -267,38 +279,69 @@ std::string dump(const json &j)
 	return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+// The job's kind from its "kind" member.
+JobKind job_kind(const std::string &kind)
+{
+	if (kind == "sql")
+		return JobKind::Sql;
+	if (kind == "catalog")
+		return JobKind::Catalog;
+	if (kind == "explain")
+		return JobKind::Explain;
+	throw std::runtime_error("unknown job kind \"" + kind + "\"");
+}
+
+// Reads a job's "request" object: PostgREST's request.method, request.path, request.headers.
+void parse_request(const JsonMembers &j, ParsedJob &job)
+{
+	JsonMembers req;
+	std::string error;
+	const JsonSpan *request = ipc::json_member(j, "request");
+	if (request && request->kind == JsonSpan::Object &&
+	    !ipc::json_object_members(request->text, req, error))
+		throw std::runtime_error(error);
+	job.method = str_field(req, "method");
+	job.path = str_field(req, "path");
+	job.headers = object_field(req, "headers", "{}");
+}
+
+// Reads a catalog job's "params": strings as they are, other values as their JSON text.
+void parse_params(const JsonMembers &j, ParsedJob &job)
+{
+	const JsonSpan *params = ipc::json_member(j, "params");
+	if (!params || params->kind != JsonSpan::Array)
+		return;
+	std::vector<JsonSpan> elements;
+	std::string error;
+	if (!ipc::json_array_elements(params->text, elements, error))
+		throw std::runtime_error(error);
+	for (const JsonSpan &p : elements) {
+		job.param_null.push_back(p.kind == JsonSpan::Null);
+		job.params.push_back(p.kind == JsonSpan::Null     ? ""
+		                     : p.kind == JsonSpan::String ? ipc::json_string_value(p.text)
+		                                                  : std::string(p.text));
+	}
+}
+
 // Validates a job message into a ParsedJob; throws std::runtime_error with the reason.
-ParsedJob parse_job(const json &j)
+ParsedJob parse_job(const JsonMembers &j)
 {
 	ParsedJob job;
-	if (j.contains("id"))
-		job.id = j["id"];
+	if (const JsonSpan *id = ipc::json_member(j, "id"))
+		job.id = std::string(id->text);
 	if (str_field(j, "type") != "job")
 		throw std::runtime_error("expected a message of type \"job\"");
-	std::string kind = str_field(j, "kind", "sql");
-	if (kind == "sql")
-		job.kind = JobKind::Sql;
-	else if (kind == "catalog")
-		job.kind = JobKind::Catalog;
-	else if (kind == "explain")
-		job.kind = JobKind::Explain;
-	else
-		throw std::runtime_error("unknown job kind \"" + kind + "\"");
+	job.kind = job_kind(str_field(j, "kind", "sql"));
 	job.sql = str_field(j, "sql");
 	job.role = str_field(j, "role");
 	if (job.role.empty())
 		throw std::runtime_error("the job names no role");
 	if (job.sql.find('\0') != std::string::npos || job.role.find('\0') != std::string::npos)
 		throw std::runtime_error("the job contains a NUL character");
-	auto claims = j.find("claims");
-	job.claims =
-	    claims != j.end() && claims->is_object() ? dump(*claims) : dump(json{{"role", job.role}});
-	auto request = j.find("request");
-	json req = request != j.end() && request->is_object() ? *request : json::object();
-	job.method = str_field(req, "method");
-	job.path = str_field(req, "path");
-	auto headers = req.find("headers");
-	job.headers = headers != req.end() && headers->is_object() ? dump(*headers) : "{}";
+	std::string role_only = "{\"role\":";
+	append_json_string(role_only, job.role);
+	job.claims = object_field(j, "claims", role_only + "}");
+	parse_request(j, job);
 	job.read_only = bool_field(j, "read_only");
 	job.analyze = bool_field(j, "analyze");
 	job.timeout_ms = int_field(j, "timeout_ms");
@@ -308,13 +351,7 @@ ParsedJob parse_job(const json &j)
 	job.api_key_hash = str_field(j, "api_key_hash");
 	job.confirm_destructive = bool_field(j, "confirm_destructive");
 	job.confirmed = bool_field(j, "destructive_confirmed");
-	auto params = j.find("params");
-	if (params != j.end() && params->is_array())
-		for (const auto &p : *params) {
-			job.param_null.push_back(p.is_null());
-			job.params.push_back(p.is_null() ? ""
-			                                 : (p.is_string() ? p.get<std::string>() : dump(p)));
-		}
+	parse_params(j, job);
 	return job;
 }
 
@@ -324,34 +361,49 @@ json str_or_null(const char *s)
 	return s ? json(s) : json(nullptr);
 }
 
-// The result message of a finished job. Rows are spliced in as the JSON text row_json made.
-std::string result_message(const json &id, const JobResult &res, double duration_ms)
+// The id a job carried, as a JSON value (its text was checked when the job was read).
+json id_value(const std::string &id_text)
 {
-	json r = {{"type", "result"}, {"id", id}, {"ok", res.ok}};
-	if (!res.ok) {
-		const ErrorData *e = res.error;
-		r["refused"] = res.refused;
-		r["error"] = {{"sqlstate", unpack_sql_state(e->sqlerrcode)},
-		              {"message", str_or_null(e->message)},
-		              {"detail", str_or_null(e->detail)},
-		              {"hint", str_or_null(e->hint)},
-		              {"position", e->cursorpos > 0 ? json(e->cursorpos) : json(nullptr)},
-		              {"context", str_or_null(e->context)}};
-		r["duration_ms"] = duration_ms;
-		return dump(r);
-	}
-	r["command"] = res.command ? res.command : "";
-	r["statements"] = res.statements;
-	r["row_count"] = res.rows.row_count;
-	r["truncated"] = res.rows.truncated;
-	r["bytes"] = res.rows.rows.len;
+	json id = json::parse(id_text, nullptr, false);
+	return id.is_discarded() ? json(nullptr) : id;
+}
+
+// The result message of a failed job.
+std::string failure_message(const std::string &id, const JobResult &res, double duration_ms)
+{
+	const ErrorData *e = res.error;
+	json r = {{"type", "result"}, {"id", id_value(id)}, {"ok", false}, {"refused", res.refused}};
+	r["error"] = {{"sqlstate", unpack_sql_state(e->sqlerrcode)},
+	              {"message", str_or_null(e->message)},
+	              {"detail", str_or_null(e->detail)},
+	              {"hint", str_or_null(e->hint)},
+	              {"position", e->cursorpos > 0 ? json(e->cursorpos) : json(nullptr)},
+	              {"context", str_or_null(e->context)}};
 	r["duration_ms"] = duration_ms;
-	std::string out = dump(r);
-	out.pop_back(); // the closing brace
-	out += ",\"columns\":";
+	return dump(r);
+}
+
+// The result message of a finished job, written by hand: the header, then (after a NUL
+// byte, which JSON text never contains) the rows as row_json made them, so that the gateway
+// can pass them to the client without parsing them (docs/ipc.md).
+std::string result_message(const std::string &id, const JobResult &res, double duration_ms)
+{
+	if (!res.ok)
+		return failure_message(id, res, duration_ms);
+	char numbers[160];
+	snprintf(numbers, sizeof(numbers),
+	         ",\"statements\":%d,\"row_count\":%llu,\"truncated\":%s,\"bytes\":%d,"
+	         "\"duration_ms\":%.3f,\"columns\":",
+	         res.statements, static_cast<unsigned long long>(res.rows.row_count),
+	         res.rows.truncated ? "true" : "false", res.rows.rows.len, duration_ms);
+	std::string out;
+	out.reserve(std::size_t(res.rows.columns.len + res.rows.rows.len) + 256);
+	out += "{\"type\":\"result\",\"id\":";
+	out += id;
+	out += ",\"ok\":true,\"command\":";
+	append_json_string(out, res.command ? res.command : "");
+	out += numbers;
 	out.append(res.rows.columns.data, std::size_t(res.rows.columns.len));
-	// The rows follow the header after a NUL byte (which JSON text never contains), so that
-	// the gateway can pass them to the client without parsing them (docs/ipc.md).
 	out += '}';
 	out += '\0';
 	out.append(res.rows.rows.data, std::size_t(res.rows.rows.len));
@@ -422,18 +474,21 @@ std::string handle_message(const std::string &payload)
 	std::string audit_reply;
 	if (audit_job(payload, audit_reply))
 		return audit_reply;
-	json id = nullptr;
 	ParsedJob job;
 	try {
-		json j = json::parse(payload);
-		if (j.is_object() && j.contains("id"))
-			id = j["id"];
-		if (j.is_object() && j.value("kind", "") == "api_keys")
-			return handle_api_keys(id);
+		JsonMembers j;
+		std::string error;
+		if (!ipc::json_object_members(payload, j, error))
+			throw std::runtime_error(error);
+		if (const JsonSpan *id = ipc::json_member(j, "id"))
+			job.id = std::string(id->text);
+		const JsonSpan *kind = ipc::json_member(j, "kind");
+		if (kind && kind->text == "\"api_keys\"")
+			return handle_api_keys(id_value(job.id));
 		job = parse_job(j);
 	} catch (const std::exception &e) {
 		ereport(LOG, (errmsg("mcp_supa executor: %s", e.what())));
-		return error_message(id, "08P01", std::string("invalid job: ") + e.what());
+		return error_message(id_value(job.id), "08P01", std::string("invalid job: ") + e.what());
 	}
 	std::vector<const char *> params;
 	for (std::size_t i = 0; i < job.params.size(); i++)
@@ -465,7 +520,7 @@ std::string handle_message(const std::string &payload)
 	std::string out = result_message(job.id, res, double(int64_t(ms * 1000)) / 1000);
 	// mcp_supa.max_result_bytes may exceed what one frame can carry.
 	if (out.size() > ipc::kDefaultMaxFrameBytes)
-		return error_message(job.id, "54000",
+		return error_message(id_value(job.id), "54000",
 		                     "the result is too large for one frame; lower max_bytes or "
 		                     "mcp_supa.max_result_bytes");
 	return out;

@@ -19,8 +19,9 @@ const runUser = process.env.MCP_SUPA_PG_USER || (process.getuid() === 0 ? 'postg
 
 // ---- a tiny gateway: <u32 big-endian length><JSON> frames on a unix socket ----------------
 
+// A frame around a job object, or around raw text or bytes (for malformed jobs).
 function encodeFrame(obj) {
-  const body = Buffer.from(JSON.stringify(obj), 'utf8');
+  const body = Buffer.isBuffer(obj) ? obj : Buffer.from(typeof obj === 'string' ? obj : JSON.stringify(obj), 'utf8');
   const head = Buffer.alloc(4);
   head.writeUInt32BE(body.length);
   return Buffer.concat([head, body]);
@@ -69,15 +70,16 @@ class ExecutorConn {
     }
   }
 
-  // Sends one job and waits for its result ({closed: true} if the executor went away).
-  run(job, timeoutMs = 60000) {
+  // Sends one job and waits for its result ({closed: true} if the executor went away). A raw
+  // job (text or bytes) names the id its result will carry.
+  run(job, timeoutMs = 60000, id = job.id) {
     if (this.closed) return Promise.resolve({ closed: true });
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        this.waiters.delete(job.id);
+        this.waiters.delete(id);
         resolve({ timedOut: true });
       }, timeoutMs);
-      this.waiters.set(job.id, (msg) => {
+      this.waiters.set(id, (msg) => {
         clearTimeout(timer);
         resolve(msg);
       });
@@ -491,6 +493,49 @@ test('catalog jobs take text parameters and run read-only as the caller', async 
   r = await run('alice', 'SELECT public.add_note($1)', { kind: 'catalog', params: ['catalog-write'] });
   failed(r, '25006');
   assert.equal(await count("SELECT count(*) FROM public.notes WHERE title = 'catalog-write'"), 0);
+});
+
+test('malformed jobs are refused with 08P01 and the executor goes on', async () => {
+  const good = JSON.stringify(job('service', 'SELECT 1 AS one'));
+  const cases = [
+    ['{"type":"job","id":"m1","sql":5,"role":"anon"}', 'm1', /"sql" must be a string/],
+    ['{"type":"job","id":"m2","sql":"SELECT 1","role":"anon","read_only":"yes"}', 'm2', /"read_only" must be a boolean/],
+    ['{"type":"job","id":"m3","sql":"SELECT 1","role":"anon","max_rows":"9"}', 'm3', /"max_rows" must be a number/],
+    ['{"type":"job","id":"m4","sql":"SELECT 1\\u0000; DROP TABLE x","role":"anon"}', 'm4', /NUL character/],
+    ['{"type":"job","id":"m5","kind":"shell","sql":"ls","role":"anon"}', 'm5', /unknown job kind/],
+    ['{"type":"note","id":"m6"}', 'm6', /type "job"/],
+    [good.slice(0, -5), null, /unexpected end|expected/],
+    [good + ' x', null, /unexpected text after the value/],
+    ['{"type":"job","id":"m9","sql":"SELECT \\ud800","role":"anon"}', null, /surrogate/],
+    ['{"type":"job","id":"m10","sql":"SELECT 01","role":"anon","max_rows":01}', null, /expected/],
+    ['[1, 2]', null, /expected a JSON object/],
+    ['{"type":"job","id":"m12","sql":"SELECT 1","role":"anon","claims":' + '['.repeat(100) + ']'.repeat(100) + '}', null, /nested too deeply/],
+    [Buffer.concat([Buffer.from('{"type":"job","id":"m13","sql":"SELECT \''), Buffer.from([0xc3, 0x28]),
+      Buffer.from('\'","role":"anon"}')]), null, /invalid UTF-8/],
+    ['{"type":"job","id":"m14","sql":"SELECT 1","role":"anon","request":{"method":7}}', 'm14', /"method" must be a string/],
+  ];
+  for (const [text, id, why] of cases) {
+    const r = await ex[0].run(text, 10000, id);
+    assert.ok(!r.closed && !r.timedOut, `no result for ${text}`);
+    const e = failed(r, '08P01');
+    assert.match(e.message, why, String(text));
+  }
+  ok(await run('service', 'SELECT 1 AS one'));
+});
+
+test('claims, headers and parameters reach SQL as the job wrote them', async () => {
+  const claims = { role: 'authenticated', sub: ALICE, name: 'Zoë \u{1F600} "q" \\ \u0001', n: 1.5e3, nested: { a: [true, null] } };
+  const r = ok(await run('alice', `SELECT current_setting('request.jwt.claims')::jsonb AS c,
+      current_setting('request.headers')::jsonb AS h, current_setting('request.method') AS m, auth.uid()::text AS uid`,
+  { claims, request: { method: 'PO\u00c9ST', path: '/mcp', headers: { 'x-é': 'a\tb' } } }));
+  assert.deepEqual(r.rows[0].c, claims);
+  assert.deepEqual(r.rows[0].h, { 'x-é': 'a\tb' });
+  assert.equal(r.rows[0].m, 'PO\u00c9ST');
+  assert.equal(r.rows[0].uid, ALICE);
+  const raw = '{"type":"job","id":"esc","kind":"catalog","role":"authenticated","sql":"SELECT $1 AS a, $2 AS b, $3 AS c, $4 AS d",' +
+    '"params":["\\u00e9\\ud83d\\ude00\\n\\/", 5, null, {"k": [1]}]}';
+  const p = ok(await ex[0].run(raw, 10000, 'esc'));
+  assert.deepEqual(p.rows, [{ a: '\u00e9\u{1F600}\n/', b: '5', c: null, d: '{"k": [1]}' }]);
 });
 
 test('explain jobs return the JSON plan; ANALYZE of an INSERT leaves no row', async () => {
