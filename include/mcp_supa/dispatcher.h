@@ -8,6 +8,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 
 namespace mcp_supa::ipc
@@ -56,6 +57,11 @@ public:
 
 	// Fails queued jobs that waited longer than max_wait_ms for an executor.
 	std::size_t expire_queued(int64_t now_ms, int64_t max_wait_ms);
+
+	// Reads an executor's frame: its JSON header without a full tree parse (scalar members as
+	// values, "columns" kept as text in "columns_json") and the rows after a NUL byte as text
+	// in "rows_json" (docs/ipc.md). A discarded Json when the frame is not valid.
+	static Json read_frame(std::string_view payload);
 
 	// The error result a job gets when it never reaches SQL (busy, executor died, cancelled).
 	static Json error_result(const std::string &sqlstate, const std::string &message);

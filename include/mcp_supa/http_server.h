@@ -127,6 +127,8 @@ private:
 	// Counts a failed authentication; logs once when it starts a ban.
 	void note_auth_failure(const std::string &address);
 	int http_writeable(lws *wsi, HttpConn &c);
+	int http_write_headers(lws *wsi, HttpConn &c);
+	int http_response_sent(lws *wsi, HttpConn &c);
 	void deliver_http_reply(uint64_t serial, std::size_t slot, nlohmann::json response);
 	// Sends a server-to-client request on a POST's response, turning it into an SSE stream.
 	void sse_request(uint64_t serial, const nlohmann::json &msg);

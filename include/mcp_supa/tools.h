@@ -36,6 +36,9 @@ Json shape_result(const std::string &name, const Json &args, const Json &result,
 // sent after the header, kept unparsed) parsed; an empty array when neither is there.
 Json result_rows(const Json &result);
 
+// The columns of an executor result: its "columns", or its "columns_json" text parsed.
+Json result_columns(const Json &result);
+
 // The serialized CallToolResult of a successful execute_sql, built around the unparsed
 // "rows_json" text without a JSON tree of the rows; empty when the result does not qualify
 // (an error, no rows_json, rows that are not valid UTF-8), and shape_result must be used.

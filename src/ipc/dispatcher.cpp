@@ -1,5 +1,9 @@
 // Job dispatch to executors (see include/mcp_supa/dispatcher.h).
 #include "mcp_supa/dispatcher.h"
+#include "mcp_supa/json_reader.h"
+
+#include <cerrno>
+#include <cstdlib>
 
 namespace mcp_supa::ipc
 {
@@ -10,6 +14,55 @@ Json Dispatcher::error_result(const std::string &sqlstate, const std::string &me
 	            {"ok", false},
 	            {"refused", false},
 	            {"error", {{"sqlstate", sqlstate}, {"message", message}}}};
+}
+
+namespace
+{
+
+// One member's value: strings decoded, numbers and literals converted, containers parsed.
+Json span_value(const JsonSpan &v)
+{
+	switch (v.kind) {
+		case JsonSpan::Null:
+			return nullptr;
+		case JsonSpan::Bool:
+			return v.text == "true";
+		case JsonSpan::String:
+			return json_string_value(v.text);
+		case JsonSpan::Number: {
+			std::string text(v.text);
+			if (text.find_first_of(".eE") == std::string::npos) {
+				errno = 0;
+				long long n = strtoll(text.c_str(), nullptr, 10);
+				if (errno == 0)
+					return int64_t(n);
+			}
+			return strtod(text.c_str(), nullptr);
+		}
+		default:
+			return Json::parse(v.text, nullptr, false);
+	}
+}
+
+} // namespace
+
+Json Dispatcher::read_frame(std::string_view payload)
+{
+	std::size_t nul = payload.find('\0');
+	JsonMembers members;
+	std::string error;
+	if (!json_object_members(payload.substr(0, nul), members, error))
+		return Json(Json::value_t::discarded);
+	Json out = Json::object();
+	for (const auto &[key, value] : members) {
+		if (key == "columns" && value.kind == JsonSpan::Array)
+			out["columns_json"] = std::string(value.text);
+		else
+			out[key] = span_value(value);
+	}
+	if (nul != std::string_view::npos)
+		out["rows_json"] = std::string(payload.substr(nul + 1));
+	return out;
 }
 
 uint64_t Dispatcher::submit(Json job, Done done, int64_t now_ms, bool exempt)

@@ -124,12 +124,7 @@ bool HttpServer::exec_send(int executor, const std::string &payload)
 void HttpServer::exec_frame(lws *wsi, ExecConn &c, const std::string &payload)
 {
 	// A successful result carries its rows after a NUL byte, kept as text (docs/ipc.md).
-	std::size_t nul = payload.find('\0');
-	json msg = json::parse(payload.begin(),
-	                       nul == std::string::npos ? payload.end() : payload.begin() + long(nul),
-	                       nullptr, false);
-	if (msg.is_object() && nul != std::string::npos)
-		msg["rows_json"] = payload.substr(nul + 1);
+	json msg = ipc::Dispatcher::read_frame(payload);
 	if (!msg.is_object()) {
 		log(LogLevel::Warning, "executor sent an invalid frame");
 		return;

@@ -358,6 +358,16 @@ Json result_rows(const Json &result)
 	return it != result.end() && it->is_array() ? *it : Json::array();
 }
 
+Json result_columns(const Json &result)
+{
+	auto raw = result.find("columns_json");
+	if (raw != result.end() && raw->is_string()) {
+		Json columns = Json::parse(raw->get_ref<const std::string &>(), nullptr, false);
+		return columns.is_array() ? columns : Json::array();
+	}
+	return result.value("columns", Json::array());
+}
+
 std::string sql_result_text(const Json &result, const std::string &tag)
 {
 	auto raw = result.find("rows_json");
@@ -382,8 +392,12 @@ std::string sql_result_text(const Json &result, const std::string &tag)
 	out += ",\"truncated\":";
 	out += truncated ? "true" : "false";
 	out += ",\"columns\":";
+	auto raw_columns = result.find("columns_json"); // checked JSON text (Dispatcher::read_frame)
 	auto columns = result.find("columns");
-	out += columns != result.end() ? columns->dump(-1, ' ', false, replace) : "[]";
+	if (raw_columns != result.end() && raw_columns->is_string())
+		out += raw_columns->get_ref<const std::string &>();
+	else
+		out += columns != result.end() ? columns->dump(-1, ' ', false, replace) : "[]";
 	out += ",\"command\":";
 	out += Json(result.value("command", "")).dump(-1, ' ', false, replace);
 	out += "},\"isError\":false}";
@@ -400,7 +414,7 @@ Json shape_result(const std::string &name, const Json &args, const Json &result,
 		Json structured = {{"rows", result_rows(result)},
 		                   {"row_count", result.value("row_count", 0)},
 		                   {"truncated", result.value("truncated", false)},
-		                   {"columns", result.value("columns", Json::array())},
+		                   {"columns", result_columns(result)},
 		                   {"command", result.value("command", "")}};
 		Json text = structured["rows"];
 		std::string what = "the result of the SQL query";

@@ -96,6 +96,22 @@ test('-32600 invalid request, -32601 unknown method, -32602 bad params', async (
   assert.deepEqual((await call({ jsonrpc: '2.0', id: 'p', method: 'ping' })).result, {});
 });
 
+test('responses of every size arrive whole, headers and body in order, over keep-alive', async () => {
+  const sid = await session();
+  const headers = { Authorization: `Bearer ${tok.alice}`, 'Mcp-Session-Id': sid };
+  // Around the 16 KiB write chunk, and well past it.
+  for (const [i, n] of [1, 15000, 16300, 16384, 40000, 300000].entries()) {
+    const r = await rawPost(url, { jsonrpc: '2.0', id: 100 + i, method: 'tools/call',
+      params: { name: 'execute_sql', arguments: { query: `SELECT repeat('x', ${n}) AS s` } } }, headers);
+    assert.equal(r.status, 200);
+    const text = await r.text();
+    assert.equal(Number(r.headers.get('content-length')), Buffer.byteLength(text));
+    const msg = JSON.parse(text);
+    assert.equal(msg.id, 100 + i);
+    assert.equal(msg.result.structuredContent.rows[0].s.length, n);
+  }
+});
+
 test('202 for notifications and responses', async () => {
   const sid = await session();
   const headers = { Authorization: `Bearer ${tok.alice}`, 'Mcp-Session-Id': sid };

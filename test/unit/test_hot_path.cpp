@@ -97,6 +97,45 @@ TEST_CASE("the execute_sql fast path declines what it cannot pass through", "[to
 	CHECK(tools::sql_result_text(failed, "t").empty());
 }
 
+TEST_CASE("executor frames are read without a tree of their columns or rows", "[dispatcher]")
+{
+	std::string header =
+	    R"({"type":"result","id":"17","ok":true,"command":"SELECT","statements":1,)"
+	    R"("row_count":2,"truncated":true,"bytes":61,"duration_ms":0.125,)"
+	    R"("columns":[{"name":"id","type":"integer"},{"name":"note","type":"text"}]})";
+	std::string rows = R"([{"id":1,"note":"caf\u00e9 \"x\"\n"},{"id":2,"note":null}])";
+	Json r = ipc::Dispatcher::read_frame(header + std::string(1, '\0') + rows);
+	REQUIRE(r.is_object());
+	CHECK(r["id"] == "17");
+	CHECK(r["ok"] == true);
+	CHECK(r["row_count"] == 2);
+	CHECK(r["row_count"].is_number_integer());
+	CHECK(r["duration_ms"] == 0.125);
+	CHECK(r["rows_json"] == rows);
+	CHECK_FALSE(r.contains("columns"));
+	CHECK(tools::result_columns(r) == sql_result(rows)["columns"]);
+	// The CallToolResult is the same as from a fully parsed frame.
+	Json full = sql_result(rows);
+	CHECK(Json::parse(tools::sql_result_text(r, "t"))["structuredContent"] ==
+	      Json::parse(tools::sql_result_text(full, "t"))["structuredContent"]);
+	CHECK(tools::shape_result("execute_sql", Json::object(), r, "t")["structuredContent"] ==
+	      tools::shape_result("execute_sql", Json::object(), full, "t")["structuredContent"]);
+	// An error result and a hello keep their objects; no NUL means no rows_json.
+	Json e = ipc::Dispatcher::read_frame(
+	    R"({"type":"result","id":"3","ok":false,"error":{"sqlstate":"42601","position":8}})");
+	CHECK(e["error"]["sqlstate"] == "42601");
+	CHECK(e["error"]["position"] == 8);
+	CHECK_FALSE(e.contains("rows_json"));
+	CHECK(ipc::Dispatcher::read_frame(R"({"type":"hello","pid":4242,"worker":0})")["pid"] == 4242);
+	CHECK(ipc::Dispatcher::read_frame(R"({"n":-9223372036854775808,"big":1e400})")["n"] ==
+	      INT64_MIN);
+	// Invalid headers are refused whatever follows the NUL byte.
+	for (const std::string &bad :
+	     {std::string("{\"type\":\"result\""), std::string("[1]"), std::string("{\"a\":\"\xff\"}"),
+	      std::string("\0[]", 3), std::string("{} {}")})
+		CHECK(ipc::Dispatcher::read_frame(bad).is_discarded());
+}
+
 TEST_CASE("serialized replies are sent as they are", "[jsonrpc]")
 {
 	Json id = "req-1";
