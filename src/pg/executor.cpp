@@ -386,23 +386,24 @@ std::string failure_message(const std::string &id, const JobResult &res, double 
 // The result message of a finished job, written by hand: the header, then (after a NUL
 // byte, which JSON text never contains) the rows as row_json made them, so that the gateway
 // can pass them to the client without parsing them (docs/ipc.md).
-std::string result_message(const std::string &id, const JobResult &res, double duration_ms)
+std::string result_message(const std::string &id, const JobResult &res, int64_t duration_us)
 {
 	if (!res.ok)
-		return failure_message(id, res, duration_ms);
-	char numbers[160];
-	snprintf(numbers, sizeof(numbers),
-	         ",\"statements\":%d,\"row_count\":%llu,\"truncated\":%s,\"bytes\":%d,"
-	         "\"duration_ms\":%.3f,\"columns\":",
-	         res.statements, static_cast<unsigned long long>(res.rows.row_count),
-	         res.rows.truncated ? "true" : "false", res.rows.rows.len, duration_ms);
+		return failure_message(id, res, double(duration_us) / 1000);
+	// std::to_string rather than snprintf: formatting a double with printf cost 2 % of a call.
 	std::string out;
 	out.reserve(std::size_t(res.rows.columns.len + res.rows.rows.len) + 256);
 	out += "{\"type\":\"result\",\"id\":";
 	out += id;
 	out += ",\"ok\":true,\"command\":";
 	append_json_string(out, res.command ? res.command : "");
-	out += numbers;
+	out += ",\"statements\":" + std::to_string(res.statements);
+	out += ",\"row_count\":" + std::to_string(res.rows.row_count);
+	out += res.rows.truncated ? ",\"truncated\":true" : ",\"truncated\":false";
+	out += ",\"bytes\":" + std::to_string(res.rows.rows.len);
+	std::string fraction = std::to_string(1000 + duration_us % 1000); // "1xyz": three digits
+	out += ",\"duration_ms\":" + std::to_string(duration_us / 1000) + "." + fraction.substr(1);
+	out += ",\"columns\":";
 	out.append(res.rows.columns.data, std::size_t(res.rows.columns.len));
 	out += '}';
 	out += '\0';
@@ -515,9 +516,10 @@ std::string handle_message(const std::string &payload)
 	in_job = 1;
 	run_job(&spec, &res);
 	in_job = 0;
-	double ms =
-	    std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-	std::string out = result_message(job.id, res, double(int64_t(ms * 1000)) / 1000);
+	auto us =
+	    std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
+	        .count();
+	std::string out = result_message(job.id, res, int64_t(Max(us, 0)));
 	// mcp_supa.max_result_bytes may exceed what one frame can carry.
 	if (out.size() > ipc::kDefaultMaxFrameBytes)
 		return error_message(id_value(job.id), "54000",

@@ -447,6 +447,33 @@ test("the role's statement_timeout applies: anon is cancelled after 3 s", async 
   assert.ok(Date.now() - t1 < 2000);
 });
 
+test("a role's settings apply at once, the database's row over the global one, by heap or index", async () => {
+  const workMem = async () => ok(await run('alice', 'SHOW work_mem')).rows[0].work_mem;
+  // relpages decides how pg_db_role_setting is read (one heap pass when small, else the index).
+  for (const relpages of [0, 1000]) {
+    await cluster.query(`UPDATE pg_class SET relpages = ${relpages} WHERE oid = 'pg_db_role_setting'::regclass`);
+    try {
+      await cluster.query("ALTER ROLE authenticated SET work_mem = '5MB'");
+      assert.equal(await workMem(), '5MB');
+      await cluster.query("ALTER ROLE authenticated IN DATABASE postgres SET work_mem = '7MB'");
+      assert.equal(await workMem(), '7MB');
+      await cluster.query("ALTER ROLE authenticated IN DATABASE template1 SET work_mem = '9MB'");
+      assert.equal(await workMem(), '7MB');
+      await cluster.query('ALTER ROLE authenticated IN DATABASE postgres RESET work_mem');
+      assert.equal(await workMem(), '5MB');
+      // Not on the allowlist: never applied.
+      await cluster.query("ALTER ROLE authenticated SET application_name = 'sneaky'");
+      assert.notEqual(ok(await run('alice', 'SHOW application_name')).rows[0].application_name, 'sneaky');
+    } finally {
+      await cluster.query(`ALTER ROLE authenticated RESET work_mem;
+        ALTER ROLE authenticated RESET application_name;
+        ALTER ROLE authenticated IN DATABASE template1 RESET work_mem;
+        UPDATE pg_class SET relpages = 0 WHERE oid = 'pg_db_role_setting'::regclass`);
+    }
+    assert.notEqual(await workMem(), '5MB');
+  }
+});
+
 test('row and byte caps truncate the result', async () => {
   let r = ok(await run('anon', 'SELECT g FROM generate_series(1, 100) g', { max_rows: 5 }));
   assert.deepEqual(r.rows.map((x) => x.g), [1, 2, 3, 4, 5]);
