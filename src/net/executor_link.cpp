@@ -27,11 +27,32 @@ struct ExecConn {
 	int executor = 0; // dispatcher id once hello arrived
 	pid_t peer_pid = 0;
 	ipc::FrameDecoder decoder;
-	std::deque<std::string> out;
+	std::deque<std::string> out; // frames not yet (wholly) sent
+	std::size_t out_sent = 0;    // bytes of out.front() already sent
 };
 
 namespace
 {
+
+// Sends queued frames until the socket would block; false when the connection failed. Our own
+// send() rather than lws_write: jobs go out as soon as they are submitted, without waiting a
+// poll round for a writable callback, and a partial send stays ours to finish.
+bool flush_frames(int fd, ExecConn &c)
+{
+	while (!c.out.empty()) {
+		const std::string &frame = c.out.front();
+		ssize_t n = send(fd, frame.data() + c.out_sent, frame.size() - c.out_sent,
+		                 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+		c.out_sent += std::size_t(n);
+		if (c.out_sent < frame.size())
+			return true;
+		c.out.pop_front();
+		c.out_sent = 0;
+	}
+	return true;
+}
 
 // The peer's pid when its uid is ours (the PostgreSQL OS user), else -1.
 pid_t trusted_peer(int fd)
@@ -117,7 +138,14 @@ bool HttpServer::exec_send(int executor, const std::string &payload)
 	if (!c)
 		return false;
 	c->out.push_back(ipc::encode_frame(payload));
-	lws_callback_on_writable(it->second);
+	if (!flush_frames(lws_get_socket_fd(it->second), *c)) {
+		// A broken connection: its jobs fail when it closes; this one goes elsewhere.
+		c->out.pop_back();
+		lws_set_timeout(it->second, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+		return false;
+	}
+	if (!c->out.empty())
+		lws_callback_on_writable(it->second);
 	return true;
 }
 
@@ -169,15 +197,10 @@ int HttpServer::on_executor(lws *wsi, int reason, void *user, void *in, std::siz
 				return 0;
 			}
 			case LWS_CALLBACK_RAW_WRITEABLE: {
-				if (!c || c->out.empty())
+				if (!c)
 					return 0;
-				std::string &frame = c->out.front();
-				std::vector<unsigned char> buf(LWS_PRE + frame.size());
-				memcpy(buf.data() + LWS_PRE, frame.data(), frame.size());
-				if (lws_write(wsi, buf.data() + LWS_PRE, frame.size(), LWS_WRITE_RAW) <
-				    int(frame.size()))
+				if (!flush_frames(lws_get_socket_fd(wsi), *c))
 					return -1;
-				c->out.pop_front();
 				if (!c->out.empty())
 					lws_callback_on_writable(wsi);
 				return 0;
