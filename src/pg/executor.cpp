@@ -660,6 +660,10 @@ bool Executor::read_available()
 				ereport(WARNING, (errmsg("mcp_supa executor: %s", e.what())));
 				return false;
 			}
+			// A short read drained the socket: the wait (level-triggered) reports anything
+			// that arrives later, so a second read that would say EAGAIN is not needed.
+			if (std::size_t(n) < sizeof(buf))
+				return true;
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
