@@ -484,7 +484,8 @@ std::string handle_message(const std::string &payload)
 		if (const JsonSpan *id = ipc::json_member(j, "id"))
 			job.id = std::string(id->text);
 		const JsonSpan *kind = ipc::json_member(j, "kind");
-		if (kind && kind->text == "\"api_keys\"")
+		if (kind && kind->kind == JsonSpan::String &&
+		    ipc::json_string_value(kind->text) == "api_keys")
 			return handle_api_keys(id_value(job.id));
 		job = parse_job(j);
 	} catch (const std::exception &e) {
