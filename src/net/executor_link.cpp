@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
-#include <vector>
 
 #include "mcp_supa/gateway_log.h"
 #include "mcp_supa/http_server.h"
