@@ -7,8 +7,8 @@
 #     each concurrency, next to pgbench running the same queries (simple protocol, TCP);
 #   - the peers @modelcontextprotocol/server-postgres (stdio) and @bytebase/dbhub (HTTP) on the
 #     same database and query;
-#   - the machine's CPU time per call (sql_1row, C = 8) for pgbench and for mcp_supa over
-#     WebSocket, split into gateway, executors and the rest;
+#   - the machine's CPU time per call at C = 8 for pgbench and for mcp_supa over WebSocket,
+#     split into gateway, executors and the rest: sql_1row, SELECT 1 and ping (no SQL);
 #   - gateway RSS with idle WebSocket sessions; audit on vs off (where the build has
 #     mcp_supa.audit); cold start (pg_ctl start to GET /ready 200).
 # It prints a table, one `BENCH {json}` line per scenario (also written to
@@ -259,7 +259,7 @@ script_rand_max() { sed -n 's/^\\set id random(1, *\([0-9]*\)).*/\1/p' "$1"; }
 
 SCENARIOS=(sql_1row sql_100rows sql_10k_capped list_tables tools_list)
 declare -A PGBENCH_SCRIPT=([sql_1row]=bench/pgbench/one_row.sql [sql_100rows]=bench/pgbench/range_100.sql
-	[sql_10k_capped]=bench/pgbench/rows_10k.sql)
+	[sql_10k_capped]=bench/pgbench/rows_10k.sql [sql_select_1]=bench/pgbench/select_1.sql)
 
 # Sets METHOD, PARAMS and RAND_MAX for a scenario.
 scenario_call() {
@@ -276,6 +276,10 @@ scenario_call() {
 			;;
 		tools_list)
 			METHOD=tools/list
+			PARAMS=""
+			;;
+		ping)
+			METHOD=ping
 			PARAMS=""
 			;;
 	esac
@@ -476,9 +480,13 @@ gateway_pid() {
 
 # ---- CPU per call: where one call's CPU time goes -------------------------------------------
 # The machine's busy time (user, nice, system, irq, softirq; steal excluded) per call or
-# transaction, for sql_1row at C = 8: pgbench (client and backends) against mcp_supa over
-# WebSocket, split into the gateway, the executors and the rest (the load generator, the
-# kernel's softirq work on behalf of others, PostgreSQL's background processes).
+# transaction at C = 8: pgbench (client and backends) against mcp_supa over WebSocket, split
+# into the gateway, the executors and the rest (the load generator, the kernel's softirq work
+# on behalf of others, PostgreSQL's background processes). Three calls: sql_1row (the target's
+# query), sql_select_1 (the cheapest SQL: what the MCP path itself costs beyond pgbench's) and
+# ping (no executor at all: WebSocket and JSON-RPC only). `busy` is the share of the machine's
+# CPUs that was busy during the run: a throughput ratio is a CPU-per-call ratio only when both
+# sides keep the CPUs busy.
 busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
 proc_ticks() {
 	local t=0 p a
@@ -487,44 +495,80 @@ proc_ticks() {
 	done
 	echo "$t"
 }
+# Ticks per call in µs: per_call ticks calls.
+per_call() { awk -v t="$1" -v k="$TICK" -v n="$2" 'BEGIN { if (n > 0) printf("%.1f", t * 1e6 / k / n) }'; }
+# Busy share of all CPUs in %: busy_pct ticks seconds.
+busy_pct() { awk -v t="$1" -v k="$TICK" -v s="$2" -v c="$(nproc)" 'BEGIN { printf("%.0f", t / k / s / c * 100) }'; }
+
+# Measures one call at C = 8: pgbench with the scenario's script (when it has one), then
+# mcp_loadgen over WebSocket. Sets CPU_PG_US and CPU_MCP_US (empty when a side failed) and
+# prints one line; emits a JSON line.
+cpu_per_call() {
+	local scenario=$1 b0 b1 g0 g1 e0 e1 pg="" line="" n s pg_busy="" gw ex rest busy args
+	CPU_PG_US=""
+	CPU_MCP_US=""
+	scenario_call "$scenario"
+	s=$((DURATION + WARMUP)) # run_pgbench's warmup run and mcp_loadgen's warmup are counted too
+	if [ -n "${PGBENCH_SCRIPT[$scenario]:-}" ]; then
+		b0=$(busy_ticks)
+		if pg=$(run_pgbench "$scenario" 8); then
+			b1=$(busy_ticks)
+			n=$(awk -v c="$(jnum "$pg" calls_per_sec)" -v s="$s" 'BEGIN { print c * s }')
+			CPU_PG_US=$(per_call $((b1 - b0)) "$n")
+			pg_busy=$(busy_pct $((b1 - b0)) "$s")
+		fi
+	fi
+	args=(--url "ws://127.0.0.1:$MCP_PORT/mcp" --token "$TOKEN" --concurrency 8 --duration "$DURATION"
+		--warmup "$WARMUP" --method "$METHOD" --label "cpu_$scenario")
+	[ -n "$PARAMS" ] && args+=(--params "$PARAMS")
+	[ -n "$RAND_MAX" ] && args+=(--rand-max "$RAND_MAX")
+	g0=$(proc_ticks "$CPU_GW")
+	e0=$(proc_ticks "${EXEC_PIDS[@]}")
+	b0=$(busy_ticks)
+	if ! line=$(run_loadgen "$WORK/results/cpu.$scenario.ws.8.log" "${args[@]}"); then
+		note "CPU per call: mcp_loadgen failed for $scenario"
+		return
+	fi
+	b1=$(busy_ticks)
+	g1=$(proc_ticks "$CPU_GW")
+	e1=$(proc_ticks "${EXEC_PIDS[@]}")
+	n=$(awk -v c="$(jnum "$line" calls_per_sec)" -v s="$s" 'BEGIN { print c * s }')
+	CPU_MCP_US=$(per_call $((b1 - b0)) "$n")
+	gw=$(per_call $((g1 - g0)) "$n")
+	ex=$(per_call $((e1 - e0)) "$n")
+	rest=$(awk -v a="$CPU_MCP_US" -v g="$gw" -v e="$ex" 'BEGIN { printf("%.1f", a - g - e) }')
+	busy=$(busy_pct $((b1 - b0)) "$s")
+	CPU_ROWS+=("$(printf '%-13s %10s %8s %6s %10s %9s %8s %10s %8s %6s' "$scenario" \
+		"$(fmt "$(jnum "$pg" calls_per_sec)")" "$(fmt "$CPU_PG_US")" "${pg_busy:--}" \
+		"$(fmt "$(jnum "$line" calls_per_sec)")" "$CPU_MCP_US" "$gw" "$ex" "$rest" "$busy")")
+	echo "${CPU_ROWS[-1]}"
+	emit "{\"kind\":\"cpu\",\"scenario\":\"$scenario\",\"concurrency\":8,\"pgbench_per_sec\":$(jn "$(jnum "$pg" calls_per_sec)"),\"pgbench_us_per_tx\":$(jn "$CPU_PG_US"),\"pgbench_busy_pct\":$(jn "$pg_busy"),\"mcp_per_sec\":$(jnum "$line" calls_per_sec),\"mcp_us_per_call\":$CPU_MCP_US,\"gateway_us\":$gw,\"executors_us\":$ex,\"rest_us\":$rest,\"busy_pct\":$busy,\"executors\":${#EXEC_PIDS[@]}}"
+}
+
 CPU_TEXT=""
-PG_US=""
+CPU_ROWS=()
+CPU_HEADER=$(printf '%-13s %10s %8s %6s %10s %9s %8s %10s %8s %6s' call pgbench/s us/tx busy% mcp/s us/call gateway executors rest busy%)
 if [[ " $CONCURRENCY " == *" 8 "* ]] && [[ " $TRANSPORTS " == *" ws "* ]]; then
-	step "CPU per call: sql_1row at C = 8, pgbench and WebSocket"
-	scenario_call sql_1row
+	step "CPU per call at C = 8: pgbench and WebSocket (sql_1row, sql_select_1, ping)"
 	TICK=$(getconf CLK_TCK)
 	POSTMASTER=$(head -n 1 "$WORK/data/postmaster.pid")
 	mapfile -t EXEC_PIDS < <(ps -o pid=,args= --ppid "$POSTMASTER" | awk '/mcp_supa executor/ {print $1}')
 	CPU_GW=$(gateway_pid || true)
-	b0=$(busy_ticks)
-	if pg=$(run_pgbench sql_1row 8); then
-		b1=$(busy_ticks)
-		# run_pgbench's warmup run is outside its measured window; count it too.
-		pg_calls=$(awk -v c="$(jnum "$pg" calls_per_sec)" -v d="$DURATION" -v w="$WARMUP" 'BEGIN { print c * (d + w) }')
-		PG_US=$(awk -v t=$((b1 - b0)) -v k="$TICK" -v n="$pg_calls" 'BEGIN { if (n > 0) printf("%.1f", t * 1e6 / k / n) }')
+	echo "$CPU_HEADER"
+	cpu_per_call sql_select_1
+	SEL_PG_US=$CPU_PG_US
+	SEL_MCP_US=$CPU_MCP_US
+	cpu_per_call ping
+	cpu_per_call sql_1row
+	if [ -n "$CPU_PG_US" ] && [ -n "$CPU_MCP_US" ]; then
+		# With the CPUs busy on both sides, calls/s over pgbench's TPS is pgbench's CPU per
+		# transaction over ours per call; 50 % needs ours at most twice pgbench's.
+		CPU_TEXT="sql_1row: pgbench $(fmt "$CPU_PG_US") us of machine CPU per transaction, mcp_supa $CPU_MCP_US us per call; 50 % of pgbench needs <= $(awk -v p="$CPU_PG_US" 'BEGIN { printf("%.1f", 2 * p) }') us with the CPUs as busy as pgbench keeps them"
+		if [ -n "$SEL_PG_US" ] && [ -n "$SEL_MCP_US" ]; then
+			CPU_TEXT+="; the MCP path itself (execute_sql SELECT 1 minus pgbench SELECT 1) costs $(awk -v a="$SEL_MCP_US" -v b="$SEL_PG_US" 'BEGIN { printf("%.1f", a - b) }') us per call, where 50 % leaves $(fmt "$CPU_PG_US") us"
+		fi
 	fi
-	g0=$(proc_ticks "$CPU_GW")
-	e0=$(proc_ticks "${EXEC_PIDS[@]}")
-	b0=$(busy_ticks)
-	if line=$(run_loadgen "$WORK/results/cpu.ws.8.log" --url "ws://127.0.0.1:$MCP_PORT/mcp" --token "$TOKEN" \
-		--concurrency 8 --duration "$DURATION" --warmup "$WARMUP" --method "$METHOD" --params "$PARAMS" \
-		--rand-max "$RAND_MAX" --label cpu); then
-		b1=$(busy_ticks)
-		g1=$(proc_ticks "$CPU_GW")
-		e1=$(proc_ticks "${EXEC_PIDS[@]}")
-		# Calls in the warmup count too: the ticks cover it.
-		n=$(awk -v c="$(jnum "$line" calls_per_sec)" -v d="$DURATION" -v w="$WARMUP" 'BEGIN { print c * (d + w) }')
-		per() { awk -v t="$1" -v k="$TICK" -v n="$n" 'BEGIN { if (n > 0) printf("%.1f", t * 1e6 / k / n) }'; }
-		MCP_US=$(per $((b1 - b0)))
-		GW_US=$(per $((g1 - g0)))
-		EX_US=$(per $((e1 - e0)))
-		REST_US=$(awk -v a="$MCP_US" -v g="$GW_US" -v e="$EX_US" 'BEGIN { printf("%.1f", a - g - e) }')
-		CPU_TEXT="pgbench $(fmt "$PG_US") us of machine CPU per transaction; mcp_supa $(fmt "$MCP_US") us per call = gateway $GW_US + executors $EX_US + load generator and the rest $REST_US"
-		emit "{\"kind\":\"cpu\",\"scenario\":\"sql_1row\",\"concurrency\":8,\"pgbench_us_per_tx\":$(jn "$PG_US"),\"mcp_us_per_call\":$MCP_US,\"gateway_us\":$GW_US,\"executors_us\":$EX_US,\"rest_us\":$REST_US,\"executors\":${#EXEC_PIDS[@]}}"
-		note "CPU per call counts ticks of 1/$TICK s over ${DURATION}+${WARMUP} s; take each figure as +/- 10%"
-	else
-		note "CPU per call: mcp_loadgen failed"
-	fi
+	note "CPU per call counts ticks of 1/$TICK s over ${DURATION}+${WARMUP} s; take each figure as +/- 10%"
 fi
 
 # ---- idle sessions: gateway RSS -----------------------------------------------------------
@@ -746,7 +790,13 @@ echo
 echo "idle sessions: gateway RSS $(fmt "$RSS_IDLE_MB") MB with $IDLE_SESSIONS WebSocket sessions"
 echo "cold start:    median $(fmt "$COLD_MEDIAN" 0) ms (${COLD[*]:-none})"
 echo "audit:         $AUDIT_TEXT"
-[ -n "$CPU_TEXT" ] && echo "cpu per call:  $CPU_TEXT"
+if [ ${#CPU_ROWS[@]} -gt 0 ]; then
+	echo
+	echo "CPU per call at C = 8 over WebSocket (us of machine CPU; busy% = share of all CPUs busy):"
+	echo "$CPU_HEADER"
+	printf '%s\n' "${CPU_ROWS[@]}"
+	[ -n "$CPU_TEXT" ] && echo "$CPU_TEXT"
+fi
 echo
 echo "targets (printed, not asserted):"
 printf '%s\n' "${TARGETS[@]}"

@@ -78,6 +78,9 @@ private:
 	};
 	std::map<std::pair<std::string, std::string>, Elicitation> elicitations_;
 	uint64_t next_elicitation_ = 1;
+	// tools/list pages as JSON text by first index: the definitions never change while the
+	// gateway runs, and serializing their schemas was most of a tools/list.
+	std::map<std::size_t, std::string> tools_pages_;
 
 	// A tools/call between its submission and its reply.
 	struct PendingCall {

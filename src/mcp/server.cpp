@@ -101,6 +101,23 @@ Json McpServer::initialize(const Message &m, Session &session)
 	return make_result(m.id, std::move(result));
 }
 
+namespace
+{
+
+// One tools/list result as JSON text: the definitions from start, nextCursor when more remain.
+std::string tools_page_text(const Json &all, std::size_t start)
+{
+	Json page = Json::array();
+	for (std::size_t i = start; i < all.size() && page.size() < kToolsPageSize; i++)
+		page.push_back(all[i]);
+	Json result = {{"tools", page}};
+	if (start + page.size() < all.size())
+		result["nextCursor"] = std::to_string(start + page.size());
+	return result.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+} // namespace
+
 Json McpServer::tools_list(const Message &m)
 {
 	const Json &all = tools::tool_definitions();
@@ -118,13 +135,10 @@ Json McpServer::tools_list(const Message &m)
 			return make_error(m.id, rpc_error::kInvalidParams, "invalid cursor");
 		}
 	}
-	Json page = Json::array();
-	for (std::size_t i = start; i < all.size() && page.size() < kToolsPageSize; i++)
-		page.push_back(all[i]);
-	Json result = {{"tools", page}};
-	if (start + page.size() < all.size())
-		result["nextCursor"] = std::to_string(start + page.size());
-	return make_result(m.id, std::move(result));
+	auto cached = tools_pages_.find(start);
+	if (cached == tools_pages_.end())
+		cached = tools_pages_.emplace(start, tools_page_text(all, start)).first;
+	return make_result_text(m.id, cached->second);
 }
 
 void McpServer::tools_call(const Message &m, Session &session, const CallContext &ctx, Reply reply)

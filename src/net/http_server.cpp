@@ -141,6 +141,16 @@ std::string custom_header(lws *wsi, const char *name)
 	return s;
 }
 
+unsigned char *write_scratch(std::size_t n)
+{
+	constexpr std::size_t kUsual = 64 * 1024, kKeep = 1024 * 1024;
+	static std::vector<unsigned char> buf;
+	// Grown for a large message, given back at the next ordinary one.
+	if (buf.size() < n || (buf.size() > kKeep && n <= kUsual))
+		std::vector<unsigned char>(std::max(n, kUsual)).swap(buf);
+	return buf.data();
+}
+
 RequestHeaders read_headers(lws *wsi)
 {
 	RequestHeaders h;
@@ -586,8 +596,8 @@ int HttpServer::http_write_headers(lws *wsi, HttpConn &c)
 	bool with_body =
 	    !c.sse && c.method != "HEAD" && !c.out.empty() && lws_get_network_wsi(wsi) == wsi;
 	std::size_t body = with_body ? std::min(c.out.size(), kWriteChunk) : 0;
-	std::vector<unsigned char> buf(LWS_PRE + kHeaderRoom + body);
-	unsigned char *start = buf.data() + LWS_PRE, *p = start, *end = start + kHeaderRoom - 1;
+	unsigned char *start = write_scratch(LWS_PRE + kHeaderRoom + body) + LWS_PRE;
+	unsigned char *p = start, *end = start + kHeaderRoom - 1;
 	lws_filepos_t len = c.sse ? LWS_ILLEGAL_HTTP_CONTENT_LEN : lws_filepos_t(c.out.size());
 	if (lws_add_http_common_headers(wsi, c.status, c.content_type.c_str(), len, &p, end))
 		return -1;
@@ -651,11 +661,10 @@ int HttpServer::http_writeable(lws *wsi, HttpConn &c)
 	}
 	std::size_t left = c.out.size() - c.sent;
 	std::size_t n = std::min(left, kWriteChunk);
-	std::vector<unsigned char> buf(LWS_PRE + n);
-	memcpy(buf.data() + LWS_PRE, c.out.data() + c.sent, n);
+	unsigned char *chunk = write_scratch(LWS_PRE + n) + LWS_PRE;
+	memcpy(chunk, c.out.data() + c.sent, n);
 	bool last = n == left && !c.sse;
-	if (lws_write(wsi, buf.data() + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) !=
-	    int(n))
+	if (lws_write(wsi, chunk, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != int(n))
 		return -1;
 	c.sent += n;
 	if (c.sent < c.out.size()) {

@@ -21,6 +21,9 @@ struct RequestHeaders {
 
 HttpServer *server_of(lws *wsi);
 std::string custom_header(lws *wsi, const char *name_with_colon);
+// A reused buffer of at least n bytes for one lws_write: the gateway has one thread, and lws
+// copies whatever it cannot send at once, so the buffer is free again when lws_write returns.
+unsigned char *write_scratch(std::size_t n);
 RequestHeaders read_headers(lws *wsi);
 // "" when Origin and Host are acceptable, else why not (answered with 403).
 std::string check_origin_and_host(const RequestHeaders &h, const GatewayConfig &cfg);

@@ -194,10 +194,9 @@ int HttpServer::on_ws(lws *wsi, int reason, void *user, void *in, std::size_t le
 				if (!c || c->out.empty())
 					return 0;
 				std::string &msg = c->out.front();
-				std::vector<unsigned char> buf(LWS_PRE + msg.size());
-				memcpy(buf.data() + LWS_PRE, msg.data(), msg.size());
-				if (lws_write(wsi, buf.data() + LWS_PRE, msg.size(), LWS_WRITE_TEXT) <
-				    int(msg.size()))
+				unsigned char *frame = write_scratch(LWS_PRE + msg.size()) + LWS_PRE;
+				memcpy(frame, msg.data(), msg.size());
+				if (lws_write(wsi, frame, msg.size(), LWS_WRITE_TEXT) < int(msg.size()))
 					return -1;
 				c->out.pop_front();
 				if (!c->out.empty())

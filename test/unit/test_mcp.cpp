@@ -119,6 +119,18 @@ TEST_CASE("tools/list lists every tool with schemas and annotations", "[mcp][too
 		CHECK(t["annotations"].contains("readOnlyHint"));
 	}
 	CHECK_FALSE(h.replies.back()["result"].contains("nextCursor"));
+	Json first = h.replies.back()["result"];
+	// Later pages come from the cache: same tools, each reply with its own request's id.
+	h.send({{"jsonrpc", "2.0"}, {"id", "again"}, {"method", "tools/list"}});
+	CHECK(h.replies.back()["id"] == "again");
+	CHECK(h.replies.back()["result"] == first);
+	h.send(
+	    {{"jsonrpc", "2.0"}, {"id", 3}, {"method", "tools/list"}, {"params", {{"cursor", "0"}}}});
+	CHECK(h.replies.back()["id"] == 3);
+	CHECK(h.replies.back()["result"] == first);
+	h.send(
+	    {{"jsonrpc", "2.0"}, {"id", 4}, {"method", "tools/list"}, {"params", {{"cursor", "5"}}}});
+	CHECK(h.replies.back()["result"]["tools"] == Json::array());
 	h.send(
 	    {{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/list"}, {"params", {{"cursor", "99"}}}});
 	CHECK(h.replies.back()["error"]["code"] == -32602);
