@@ -497,25 +497,27 @@ proc_ticks() {
 }
 # Ticks per call in µs: per_call ticks calls.
 per_call() { awk -v t="$1" -v k="$TICK" -v n="$2" 'BEGIN { if (n > 0) printf("%.1f", t * 1e6 / k / n) }'; }
-# Busy share of all CPUs in %: busy_pct ticks seconds.
-busy_pct() { awk -v t="$1" -v k="$TICK" -v s="$2" -v c="$(nproc)" 'BEGIN { printf("%.0f", t / k / s / c * 100) }'; }
+# Busy share of all CPUs in %: busy_pct ticks start_ns end_ns.
+busy_pct() { awk -v t="$1" -v k="$TICK" -v a="$2" -v b="$3" -v c="$(nproc)" 'BEGIN { printf("%.0f", t / k / ((b - a) / 1e9) / c * 100) }'; }
 
 # Measures one call at C = 8: pgbench with the scenario's script (when it has one), then
 # mcp_loadgen over WebSocket. Sets CPU_PG_US and CPU_MCP_US (empty when a side failed) and
 # prints one line; emits a JSON line.
 cpu_per_call() {
-	local scenario=$1 b0 b1 g0 g1 e0 e1 pg="" line="" n s pg_busy="" gw ex rest busy args
+	local scenario=$1 b0 b1 g0 g1 e0 e1 t0 t1 pg="" line="" n s pg_busy="" gw ex rest busy args
 	CPU_PG_US=""
 	CPU_MCP_US=""
 	scenario_call "$scenario"
 	s=$((DURATION + WARMUP)) # run_pgbench's warmup run and mcp_loadgen's warmup are counted too
 	if [ -n "${PGBENCH_SCRIPT[$scenario]:-}" ]; then
+		t0=$(date +%s%N)
 		b0=$(busy_ticks)
 		if pg=$(run_pgbench "$scenario" 8); then
 			b1=$(busy_ticks)
+			t1=$(date +%s%N)
 			n=$(awk -v c="$(jnum "$pg" calls_per_sec)" -v s="$s" 'BEGIN { print c * s }')
 			CPU_PG_US=$(per_call $((b1 - b0)) "$n")
-			pg_busy=$(busy_pct $((b1 - b0)) "$s")
+			pg_busy=$(busy_pct $((b1 - b0)) "$t0" "$t1")
 		fi
 	fi
 	args=(--url "ws://127.0.0.1:$MCP_PORT/mcp" --token "$TOKEN" --concurrency 8 --duration "$DURATION"
@@ -524,12 +526,14 @@ cpu_per_call() {
 	[ -n "$RAND_MAX" ] && args+=(--rand-max "$RAND_MAX")
 	g0=$(proc_ticks "$CPU_GW")
 	e0=$(proc_ticks "${EXEC_PIDS[@]}")
+	t0=$(date +%s%N)
 	b0=$(busy_ticks)
 	if ! line=$(run_loadgen "$WORK/results/cpu.$scenario.ws.8.log" "${args[@]}"); then
 		note "CPU per call: mcp_loadgen failed for $scenario"
 		return
 	fi
 	b1=$(busy_ticks)
+	t1=$(date +%s%N)
 	g1=$(proc_ticks "$CPU_GW")
 	e1=$(proc_ticks "${EXEC_PIDS[@]}")
 	n=$(awk -v c="$(jnum "$line" calls_per_sec)" -v s="$s" 'BEGIN { print c * s }')
@@ -537,7 +541,7 @@ cpu_per_call() {
 	gw=$(per_call $((g1 - g0)) "$n")
 	ex=$(per_call $((e1 - e0)) "$n")
 	rest=$(awk -v a="$CPU_MCP_US" -v g="$gw" -v e="$ex" 'BEGIN { printf("%.1f", a - g - e) }')
-	busy=$(busy_pct $((b1 - b0)) "$s")
+	busy=$(busy_pct $((b1 - b0)) "$t0" "$t1")
 	CPU_ROWS+=("$(printf '%-13s %10s %8s %6s %10s %9s %8s %10s %8s %6s' "$scenario" \
 		"$(fmt "$(jnum "$pg" calls_per_sec)")" "$(fmt "$CPU_PG_US")" "${pg_busy:--}" \
 		"$(fmt "$(jnum "$line" calls_per_sec)")" "$CPU_MCP_US" "$gw" "$ex" "$rest" "$busy")")
