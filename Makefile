@@ -82,6 +82,7 @@ GATEWAY_OBJS = $(PURE_OBJS) \
 	src/net/http_server.o \
 	src/net/ws_transport.o \
 	src/net/executor_link.o \
+	src/net/client_listen.o \
 	src/net/jwks_client.o \
 	src/gateway/log.o \
 	src/gateway/main.o

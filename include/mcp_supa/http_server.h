@@ -55,6 +55,7 @@ public:
 	int on_ws(lws *wsi, int reason, void *user, void *in, std::size_t len);
 	int on_config_pipe(lws *wsi, int reason, void *in, std::size_t len);
 	int on_executor_listen(lws *wsi, int reason);
+	int on_client_listen(lws *wsi, int reason);
 	int on_executor(lws *wsi, int reason, void *user, void *in, std::size_t len);
 	int on_jwks_client(lws *wsi, int reason, void *in, std::size_t len);
 	// Fetches the JWKS when it is due (every 10 minutes, or a minute after the last fetch when
@@ -109,6 +110,19 @@ private:
 	void schedule_housekeeping();
 
 	bool open_executor_socket();
+	// Client connections (src/net/client_listen.cpp): our own sockets, bound exactly as
+	// configured, accepted with a cap per client address.
+	static constexpr int kMaxConnectionsPerAddress = 256;
+	static constexpr int kHeaderTimeoutSeconds = 10;
+	std::map<lws *, std::string> connection_address_;
+	std::map<std::string, int> connections_per_address_;
+	int spare_fd_ = -1; // given back to accept-and-close when descriptors run out
+	int64_t fd_exhaustion_logged_ms_ = 0;
+	bool open_client_listeners(lws_vhost *vh);
+	// Forgets a client connection that lws is freeing.
+	void connection_closed(lws *wsi);
+	// Accepts and closes one pending connection when no descriptor is left.
+	int shed_connection(lws *listener);
 	// HTTP
 	int http_request(lws *wsi, HttpConn &c);
 	int mcp_post_body(lws *wsi, HttpConn &c);
@@ -127,6 +141,8 @@ private:
 	// Counts a failed authentication; logs once when it starts a ban.
 	void note_auth_failure(const std::string &address);
 	int http_writeable(lws *wsi, HttpConn &c);
+	int pipelined_after_body(lws *wsi, HttpConn &c);
+	void write_when_ready(lws *wsi, HttpConn &c);
 	int http_write_headers(lws *wsi, HttpConn &c);
 	int http_response_sent(lws *wsi, HttpConn &c);
 	void deliver_http_reply(uint64_t serial, std::size_t slot, nlohmann::json response);

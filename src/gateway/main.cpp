@@ -2,18 +2,19 @@
 // configuration as frames on fd 0 (a pipe from the supervisor), logs "LEVEL: text" lines on
 // fd 2 (a pipe the supervisor re-emits into PostgreSQL's log), and serves HTTP.
 // Exit codes: 0 clean stop, 2 bad configuration, 3 could not listen.
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <poll.h>
 #include <string>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "mcp_supa/frame.h"
 #include "mcp_supa/gateway_config.h"
 #include "mcp_supa/gateway_log.h"
 #include "mcp_supa/http_server.h"
-#include "mcp_supa/listen.h"
 
 using namespace mcp_supa;
 using gateway::log;
@@ -25,6 +26,7 @@ namespace
 constexpr int kExitBadConfig = 2;
 constexpr int kExitCannotListen = 3;
 constexpr int kFirstFrameTimeoutMs = 10000;
+constexpr rlim_t kMaxDescriptors = 65536;
 
 volatile std::sig_atomic_t g_stop = 0;
 net::HttpServer *g_server = nullptr;
@@ -73,6 +75,21 @@ bool read_first_frame(int fd, std::string &out)
 	}
 }
 
+// Raises the soft descriptor limit towards the hard one: each client holds a descriptor, and
+// PostgreSQL's children inherit a soft limit (often 1,024) meant for backends.
+void raise_fd_limit()
+{
+	rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rlim_t was = rl.rlim_cur;
+	// lws sizes its descriptor tables by this limit: a bounded raise keeps them small.
+	rl.rlim_cur = std::min<rlim_t>(rl.rlim_max, kMaxDescriptors);
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+		log(LogLevel::Debug, "descriptor limit raised from %llu to %llu",
+		    (unsigned long long)was, (unsigned long long)rl.rlim_max);
+}
+
 // Applies a configuration frame that arrived while serving.
 void apply_config_frame(net::HttpServer &server, const std::string &payload)
 {
@@ -111,15 +128,7 @@ int run()
 		log(LogLevel::Warning, "invalid configuration: %s", e.what());
 		return kExitBadConfig;
 	}
-	for (const auto &address : cfg.listen_addresses) {
-		std::string why = net::probe_bind(address, cfg.port);
-		if (!why.empty()) {
-			log(LogLevel::Warning, "could not listen on %s port %d: %s", address.c_str(), cfg.port,
-			    why.c_str());
-			return kExitCannotListen;
-		}
-	}
-
+	raise_fd_limit();
 	net::HttpServer server(cfg);
 	if (!server.start())
 		return kExitCannotListen;

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <fcntl.h>
 #include <libwebsockets.h>
 #include <openssl/ssl.h>
 #include <unistd.h>
@@ -89,6 +90,12 @@ int jwks_trampoline(lws *wsi, enum lws_callback_reasons reason, void *user, void
 	}
 }
 
+int client_listen_trampoline(lws *wsi, enum lws_callback_reasons reason, void *, void *, size_t)
+{
+	HttpServer *srv = server_of(wsi);
+	return srv ? srv->on_client_listen(wsi, int(reason)) : 0;
+}
+
 int exec_trampoline(lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
 	HttpServer *srv = server_of(wsi);
@@ -100,6 +107,7 @@ lws_protocols g_protocols[] = {
     {"mcp", ws_trampoline, sizeof(void *), 64 * 1024, 0, nullptr, 0},
     {"mcp-supa-config", config_trampoline, 0, 0, 0, nullptr, 0},
     {"mcp-executor-listen", exec_listen_trampoline, 0, 0, 0, nullptr, 0},
+    {"mcp-client-listen", client_listen_trampoline, 0, 0, 0, nullptr, 0},
     {"mcp-executor", exec_trampoline, sizeof(void *), 0, 0, nullptr, 0},
     {"mcp-jwks-client", jwks_trampoline, 0, 0, 0, nullptr, 0},
     {nullptr, nullptr, 0, 0, 0, nullptr, 0},
@@ -209,6 +217,7 @@ struct HttpConn {
 	bool responded = false;        // a response is queued; any further body is discarded
 	bool defer_until_body = false; // a refusal waits until the body is read (no reset)
 	bool body_complete = false;
+	bool reading_paused = false; // a pipelined request waits: answer this one, then close
 	mcp::Principal principal;
 	// the response being written
 	unsigned status = 0;
@@ -221,7 +230,7 @@ struct HttpConn {
 	std::size_t sent = 0;
 	bool headers_sent = false;
 	bool close_after = false;
-	bool sse = false;       // the response is an event stream (GET, or a POST that needed one)
+	bool sse = false;       // the response is an event stream (a POST that needed one)
 	bool sse_post = false;  // a POST answered as a stream: it ends after the last reply
 	bool sse_final = false; // that last reply is queued: close once it is written
 	// replies still awaited for a POST, and the slots they fill
@@ -370,6 +379,8 @@ HttpServer::~HttpServer()
 		lws_context_destroy(ctx_);
 	if (executor_listen_fd_ >= 0)
 		unlink(core_->cfg.executor_socket.c_str());
+	if (spare_fd_ >= 0)
+		close(spare_fd_);
 }
 
 double HttpServer::uptime_seconds() const
@@ -413,39 +424,35 @@ bool HttpServer::start()
 		return false;
 	}
 	const GatewayConfig &cfg = core_->cfg;
-	int n = 0;
-	for (const auto &address : cfg.listen_addresses) {
-		std::string iface = lws_interface_for(address);
-		std::string name = "listen-" + std::to_string(n++);
-		lws_context_creation_info vinfo;
-		memset(&vinfo, 0, sizeof(vinfo));
-		vinfo.port = cfg.port;
-		vinfo.iface = iface.empty() ? nullptr : iface.c_str();
-		vinfo.protocols = g_protocols;
-		vinfo.vhost_name = name.c_str();
-		vinfo.options =
-		    LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND | LWS_SERVER_OPTION_VALIDATE_UTF8;
-		vinfo.keepalive_timeout = 30;
-		vinfo.timeout_secs = 30;
-		vinfo.retry_and_idle_policy = &g_ws_retry;
-		if (use_tls) {
-			// lws reads the TLS options of an explicit vhost from the vhost's own info.
-			vinfo.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-			vinfo.ssl_cert_filepath = cfg.tls_cert_file.c_str();
-			vinfo.ssl_private_key_filepath = cfg.tls_key_file.c_str();
-			// TLS 1.2 and newer only.
-			vinfo.ssl_options_set = SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1;
-		}
-		lws_vhost *vh = lws_create_vhost(ctx_, &vinfo);
-		if (!vh) {
-			log(LogLevel::Warning, "could not listen on %s port %d", address.c_str(), cfg.port);
-			return false;
-		}
-		if (!first_vhost_)
-			first_vhost_ = vh;
-		log(LogLevel::Log, "listening on %s port %d%s", address.c_str(), cfg.port,
-		    use_tls ? " (TLS)" : "");
+	// One vhost that listens on nothing itself: lws would bind an IPv4 address as a
+	// dual-stack [::] socket, so the gateway binds each configured address and hands lws the
+	// connections it accepts (src/net/client_listen.cpp).
+	lws_context_creation_info vinfo;
+	memset(&vinfo, 0, sizeof(vinfo));
+	vinfo.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+	vinfo.protocols = g_protocols;
+	vinfo.vhost_name = "mcp";
+	vinfo.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+	vinfo.keepalive_timeout = 30;
+	vinfo.timeout_secs = 30;
+	vinfo.retry_and_idle_policy = &g_ws_retry;
+	if (use_tls) {
+		// lws reads the TLS options of an explicit vhost from the vhost's own info.
+		vinfo.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		vinfo.ssl_cert_filepath = cfg.tls_cert_file.c_str();
+		vinfo.ssl_private_key_filepath = cfg.tls_key_file.c_str();
+		// TLS 1.2 and newer only.
+		vinfo.ssl_options_set = SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1;
 	}
+	first_vhost_ = lws_create_vhost(ctx_, &vinfo);
+	if (!first_vhost_) {
+		log(LogLevel::Warning, "could not create the libwebsockets vhost%s",
+		    use_tls ? " (check the TLS certificate and key)" : "");
+		return false;
+	}
+	spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (!open_client_listeners(first_vhost_))
+		return false;
 	if (!open_executor_socket())
 		return false;
 	housekeeping_ = std::make_unique<Housekeeping>();
@@ -543,6 +550,32 @@ void HttpServer::respond(lws *wsi, HttpConn &c, unsigned status, std::string bod
 	if (c.defer_until_body && !c.body_complete) {
 		c.close_after = false;
 		return;
+	}
+	write_when_ready(wsi, c);
+}
+
+// lws 4.1 offers the bytes after a request body (a pipelined request) again and again,
+// each time completing the body anew, and never parses them: the loop would spin. Stop
+// reading until the answer is ready, then answer and close: the client sends the rest on a
+// new connection.
+int HttpServer::pipelined_after_body(lws *wsi, HttpConn &c)
+{
+	c.close_after = true;
+	// An answer already queued goes out at the next writable callback; otherwise pause
+	// reading (lws offers the bytes no more) until the answer is ready.
+	if (c.responded || c.reading_paused)
+		return 0;
+	c.reading_paused = true;
+	lws_rx_flow_control(wsi, 0);
+	return 0;
+}
+
+// Asks for a writable callback; lws 4.1 gives none while reading is paused.
+void HttpServer::write_when_ready(lws *wsi, HttpConn &c)
+{
+	if (c.reading_paused) {
+		c.reading_paused = false;
+		lws_rx_flow_control(wsi, 1);
 	}
 	lws_callback_on_writable(wsi);
 }
@@ -642,11 +675,10 @@ int HttpServer::http_writeable(lws *wsi, HttpConn &c)
 	if (!c.headers_sent) {
 		if (http_write_headers(wsi, c))
 			return -1;
-		if (c.sse) {
-			lws_http_mark_sse(wsi);
-			if (!c.sse_post)
-				c.out = ": connected\n\n" + c.out;
-		}
+		// A stream holds its connection for long: give back its header table, as
+		// lws_http_mark_sse would (which on HTTP/1 also logs "not h2 substream").
+		if (c.sse)
+			lws_http_headers_detach(wsi);
 		if (c.method == "HEAD" || (c.out.empty() && !c.sse)) {
 			c.responded = false;
 			if (c.close_after)
@@ -686,6 +718,9 @@ int HttpServer::http_response_sent(lws *wsi, HttpConn &c)
 	c.responded = false;
 	if (c.close_after)
 		return -1;
+	// Reading resumes with the next (perhaps pipelined) request.
+	if (c.body_complete)
+		lws_rx_flow_control(wsi, 1);
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
@@ -817,15 +852,12 @@ mcp::Session *HttpServer::request_session(lws *wsi, HttpConn &c)
 
 void HttpServer::mcp_get(lws *wsi, HttpConn &c)
 {
-	if (!accepts(c.headers.accept, "text/event-stream")) {
-		respond(wsi, c, 406, error_body(406, "Accept must list text/event-stream"));
-		return;
-	}
-	if (!request_session(wsi, c))
-		return;
-	// The server sends no requests or notifications of its own yet: the stream only stays open.
-	c.sse = true;
-	respond(wsi, c, 200, "", "text/event-stream");
+	// The server sends nothing of its own outside a POST's answer, so it offers no GET stream
+	// (MCP allows 405 here). lws 4.1 also never notices a client leaving a bodiless stream:
+	// each one would spin the loop and keep its socket.
+	c.allow = "POST, DELETE";
+	respond(wsi, c, 405,
+	        error_body(405, "this server offers no GET event stream; POST requests to /mcp"));
 }
 
 void HttpServer::mcp_delete(lws *wsi, HttpConn &c)
@@ -865,7 +897,7 @@ void HttpServer::deliver_http_reply(uint64_t serial, std::size_t slot, json resp
 	if (c->sse) {
 		c->out += "event: message\ndata: " + body + "\n\n";
 		c->sse_final = true;
-		lws_callback_on_writable(wsi);
+		write_when_ready(wsi, *c);
 		return;
 	}
 	respond(wsi, *c, 200, std::move(body));
@@ -890,7 +922,7 @@ void HttpServer::sse_request(uint64_t serial, const json &msg)
 		return;
 	}
 	c->out += event;
-	lws_callback_on_writable(wsi);
+	write_when_ready(wsi, *c);
 }
 
 int HttpServer::mcp_post_body(lws *wsi, HttpConn &c)
@@ -1003,9 +1035,13 @@ int HttpServer::on_http(lws *wsi, int reason, void *user, void *in, std::size_t 
 				HttpConn *c = slot ? *slot : nullptr;
 				if (!c)
 					return 0;
+				// lws 4.1 repeats this callback while a pipelined request waits in its
+				// buffer: answer once, and read nothing more until the answer is out.
+				if (c->body_complete)
+					return pipelined_after_body(wsi, *c);
 				c->body_complete = true;
 				if (c->responded) {
-					lws_callback_on_writable(wsi); // a refusal waited for the body
+					write_when_ready(wsi, *c); // a refusal waited for the body
 					return 0;
 				}
 				return mcp_post_body(wsi, *c);
@@ -1016,6 +1052,9 @@ int HttpServer::on_http(lws *wsi, int reason, void *user, void *in, std::size_t 
 			}
 			case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 				return 1; // a WebSocket upgrade without the "mcp" subprotocol
+			case LWS_CALLBACK_WSI_DESTROY:
+				connection_closed(wsi);
+				return 0;
 			case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
 			case LWS_CALLBACK_CLOSED_HTTP:
 				if (slot && *slot) {

@@ -203,6 +203,9 @@ int HttpServer::on_ws(lws *wsi, int reason, void *user, void *in, std::size_t le
 					lws_callback_on_writable(wsi);
 				return 0;
 			}
+			case LWS_CALLBACK_WSI_DESTROY:
+				connection_closed(wsi);
+				return 0;
 			case LWS_CALLBACK_CLOSED:
 				if (c) {
 					ws_by_serial_.erase(c->serial);

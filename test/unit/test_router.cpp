@@ -49,27 +49,61 @@ TEST_CASE("error bodies carry the status and an escaped message", "[router]")
 	CHECK(j["error"]["message"] == "no \"such\" path");
 }
 
-TEST_CASE("listen addresses map to lws interfaces", "[listen]")
+TEST_CASE("listen entries name the exact addresses bound", "[listen]")
 {
-	CHECK(lws_interface_for("*").empty());
-	CHECK(lws_interface_for("localhost") == "127.0.0.1");
-	CHECK(lws_interface_for("::1") == "::1");
+	CHECK(bind_addresses("*") == std::vector<std::string>{"0.0.0.0", "::"});
+	CHECK(bind_addresses("localhost") == std::vector<std::string>{"127.0.0.1", "::1"});
+	CHECK(bind_addresses("::1") == std::vector<std::string>{"::1"});
+	CHECK(bind_addresses("127.0.0.1") == std::vector<std::string>{"127.0.0.1"});
 }
 
-TEST_CASE("probe_bind explains a busy port", "[listen]")
+// The family and address a socket is bound to, as the kernel reports it.
+static std::pair<int, std::string> bound_address(int fd)
 {
-	// Bind an ephemeral port ourselves, then probing the same port must fail with a reason.
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	REQUIRE(fd >= 0);
+	sockaddr_storage ss{};
+	socklen_t len = sizeof(ss);
+	getsockname(fd, reinterpret_cast<sockaddr *>(&ss), &len);
+	char buf[INET6_ADDRSTRLEN] = {0};
+	if (ss.ss_family == AF_INET)
+		inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in &>(ss).sin_addr, buf, sizeof(buf));
+	else
+		inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6 &>(ss).sin6_addr, buf, sizeof(buf));
+	return {ss.ss_family, buf};
+}
+
+TEST_CASE("an IPv4 listen address is an IPv4 socket, IPv6 ones are v6-only", "[listen]")
+{
+	Listener v4 = open_listener("127.0.0.1", 0);
+	REQUIRE(v4.fd >= 0);
+	CHECK(bound_address(v4.fd) == std::make_pair(int(AF_INET), std::string("127.0.0.1")));
+	close(v4.fd);
+	Listener v6 = open_listener("::1", 0);
+	if (v6.fd >= 0) { // a host without IPv6 cannot run this half
+		CHECK(bound_address(v6.fd) == std::make_pair(int(AF_INET6), std::string("::1")));
+		int only = 0;
+		socklen_t len = sizeof(only);
+		getsockopt(v6.fd, IPPROTO_IPV6, IPV6_V6ONLY, &only, &len);
+		CHECK(only == 1);
+		close(v6.fd);
+	}
+	CHECK(open_listener("example.com", 0).error == "not a numeric address");
+}
+
+TEST_CASE("open_listeners explains a busy port and closes what it opened", "[listen]")
+{
+	Listener busy = open_listener("127.0.0.1", 0);
+	REQUIRE(busy.fd >= 0);
 	sockaddr_in sin{};
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	REQUIRE(bind(fd, reinterpret_cast<sockaddr *>(&sin), sizeof(sin)) == 0);
-	REQUIRE(listen(fd, 1) == 0);
 	socklen_t len = sizeof(sin);
-	getsockname(fd, reinterpret_cast<sockaddr *>(&sin), &len);
+	getsockname(busy.fd, reinterpret_cast<sockaddr *>(&sin), &len);
 	int port = ntohs(sin.sin_port);
-	CHECK_THAT(probe_bind("127.0.0.1", port), Catch::Contains("in use"));
-	close(fd);
-	CHECK(probe_bind("127.0.0.1", port).empty());
+	std::vector<Listener> out;
+	std::string why;
+	CHECK_FALSE(open_listeners({"127.0.0.1"}, port, out, why));
+	CHECK_THAT(why, Catch::Contains("in use"));
+	CHECK(out.empty());
+	close(busy.fd);
+	CHECK(open_listeners({"127.0.0.1"}, port, out, why));
+	REQUIRE(out.size() == 1);
+	close(out[0].fd);
 }
