@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "mcp_supa/frame.h"
@@ -116,6 +117,7 @@ private:
 	static constexpr int kHeaderTimeoutSeconds = 10;
 	std::map<lws *, std::string> connection_address_;
 	std::map<std::string, int> connections_per_address_;
+	std::set<std::string> refusing_; // addresses at their limit, logged once
 	int spare_fd_ = -1; // given back to accept-and-close when descriptors run out
 	int64_t fd_exhaustion_logged_ms_ = 0;
 	bool open_client_listeners(lws_vhost *vh);
@@ -126,6 +128,9 @@ private:
 	// HTTP
 	int http_request(lws *wsi, HttpConn &c);
 	int mcp_post_body(lws *wsi, HttpConn &c);
+	// A new session for principal from address; sessions it evicts get their calls cancelled.
+	mcp::Session *create_session(const char *transport, const mcp::Principal &principal,
+	                             const std::string &address);
 	// The session a request names, or nullptr after answering 400/404.
 	mcp::Session *request_session(lws *wsi, HttpConn &c);
 	void mcp_get(lws *wsi, HttpConn &c);

@@ -40,4 +40,14 @@ bool origin_allowed(std::string_view origin, const std::vector<std::string> &all
 // listens on loopback only).
 bool loopback_host(std::string_view host);
 
+// Why a request's body framing is ambiguous ("" when it is not): more than one Content-Length,
+// one that is not a plain decimal number, or Content-Length together with Transfer-Encoding.
+// A proxy in front could read such a request differently (request smuggling).
+std::string framing_problem(const std::vector<std::string> &content_lengths,
+                            bool has_transfer_encoding);
+
+// Text safe to place inside a quoted header value: printable ASCII without quotes or
+// backslashes (others become '?'), at most max_len bytes.
+std::string header_safe(std::string_view text, std::size_t max_len = 200);
+
 } // namespace mcp_supa::net

@@ -82,7 +82,8 @@ int HttpServer::on_client_listen(lws *wsi, int reason)
 		std::string address = peer_address(fd);
 		int &open = connections_per_address_[address];
 		if (open >= kMaxConnectionsPerAddress) {
-			if (open == kMaxConnectionsPerAddress)
+			// Said once while the address stays at its limit.
+			if (refusing_.insert(address).second)
 				log(LogLevel::Warning,
 				    "refusing connections from %s: it holds %d already (the limit per address)",
 				    address.c_str(), open);
@@ -105,7 +106,9 @@ void HttpServer::connection_closed(lws *wsi)
 	if (it == connection_address_.end())
 		return;
 	auto count = connections_per_address_.find(it->second);
-	if (count != connections_per_address_.end() && --count->second <= 0)
+	if (count != connections_per_address_.end() && --count->second < kMaxConnectionsPerAddress)
+		refusing_.erase(it->second);
+	if (count != connections_per_address_.end() && count->second <= 0)
 		connections_per_address_.erase(count);
 	connection_address_.erase(it);
 }

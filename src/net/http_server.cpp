@@ -129,6 +129,23 @@ std::string header(lws *wsi, lws_token_indexes token)
 	return s;
 }
 
+// Every Content-Length header of the request (lws keeps repeats as fragments).
+std::vector<std::string> content_lengths(lws *wsi)
+{
+	std::vector<std::string> out;
+	char buf[64];
+	for (int frag = 0; frag < 8; frag++) {
+		int n = lws_hdr_copy_fragment(wsi, buf, sizeof(buf), WSI_TOKEN_HTTP_CONTENT_LENGTH, frag);
+		if (n < 0) {
+			if (frag == 0 && lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0)
+				out.emplace_back("?"); // longer than any length
+			break;
+		}
+		out.emplace_back(buf, std::size_t(n));
+	}
+	return out;
+}
+
 } // namespace
 
 HttpServer *server_of(lws *wsi)
@@ -588,10 +605,8 @@ void HttpServer::respond_rpc_error(lws *wsi, HttpConn &c, unsigned status, int c
 
 void HttpServer::respond_unauthorized(lws *wsi, HttpConn &c, const std::string &why)
 {
-	std::string desc = why;
-	for (auto &ch : desc)
-		if (ch == '"' || ch == '\\')
-			ch = '\'';
+	// why may quote a token's own claims: never put them raw into a header.
+	std::string desc = header_safe(why);
 	c.www_authenticate = "Bearer realm=\"mcp_supa\"";
 	if (!c.headers.authorization.empty() || !c.headers.apikey.empty())
 		c.www_authenticate += ", error=\"invalid_token\", error_description=\"" + desc + "\"";
@@ -737,6 +752,13 @@ int HttpServer::http_request(lws *wsi, HttpConn &c)
 	c.headers = read_headers(wsi);
 	RouteMatch match = route_request(c.method, path);
 	c.route = match.route;
+	std::string framing = framing_problem(content_lengths(wsi),
+	                                      lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0);
+	if (!framing.empty()) {
+		c.close_after = true;
+		respond(wsi, c, 400, error_body(400, "ambiguous request framing: " + framing));
+		return 0;
+	}
 	switch (match.route) {
 		case Route::Health:
 			respond(wsi, c, 200, health_body(cfg.version, uptime_seconds()));
@@ -801,7 +823,8 @@ int HttpServer::http_request(lws *wsi, HttpConn &c)
 		return 0;
 	}
 	c.principal = auth.principal;
-	if (int64_t wait = core_->per_principal.acquire(c.principal.key(), DispatcherSink::now_ms())) {
+	if (int64_t wait = core_->per_principal.acquire(c.principal.caller_key(c.headers.peer),
+	                                               DispatcherSink::now_ms())) {
 		audit_refusal("rate_limited", c.headers.peer, &c.principal, "principal over its rate");
 		respond_too_many(wsi, c, wait);
 		return 0;
@@ -832,6 +855,16 @@ int HttpServer::http_request(lws *wsi, HttpConn &c)
 	}
 	c.close_after = false;
 	return 0; // the body follows
+}
+
+mcp::Session *HttpServer::create_session(const char *transport, const mcp::Principal &principal,
+                                         const std::string &address)
+{
+	mcp::Session *s = core_->sessions.create(transport, principal.key(), now_ms(),
+	                                         principal.caller_key(address), address);
+	for (const auto &id : core_->sessions.take_evicted())
+		core_->server.cancel_session(id);
+	return s;
 }
 
 mcp::Session *HttpServer::request_session(lws *wsi, HttpConn &c)
@@ -962,7 +995,7 @@ int HttpServer::mcp_post_body(lws *wsi, HttpConn &c)
 			                  "initialize must not be part of a batch");
 			return 0;
 		}
-		session = core_->sessions.create("http", c.principal.key(), now_ms());
+		session = create_session("http", c.principal, c.headers.peer);
 		if (!session) {
 			respond_rpc_error(wsi, c, 503, mcp::rpc_error::kServerBusy, "too many sessions");
 			return 0;

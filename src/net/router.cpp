@@ -124,4 +124,29 @@ bool origin_allowed(std::string_view origin, const std::vector<std::string> &all
 	return loopback_host(rest);
 }
 
+std::string framing_problem(const std::vector<std::string> &content_lengths,
+                            bool has_transfer_encoding)
+{
+	if (content_lengths.size() > 1)
+		return "more than one Content-Length header";
+	if (!content_lengths.empty() && has_transfer_encoding)
+		return "Content-Length together with Transfer-Encoding";
+	if (!content_lengths.empty()) {
+		const std::string &v = content_lengths[0];
+		if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos)
+			return "Content-Length is not a decimal number";
+	}
+	return "";
+}
+
+std::string header_safe(std::string_view text, std::size_t max_len)
+{
+	std::string out;
+	for (char ch : text.substr(0, max_len)) {
+		auto u = static_cast<unsigned char>(ch);
+		out += (u < 0x20 || u >= 0x7f || ch == '"' || ch == '\\') ? '?' : ch;
+	}
+	return out;
+}
+
 } // namespace mcp_supa::net

@@ -97,7 +97,7 @@ int HttpServer::ws_filter(lws *wsi, void *user)
 	auto **slot = static_cast<WsConn **>(user);
 	if (!slot)
 		return 1;
-	mcp::Session *s = core_->sessions.create("ws", auth.principal.key(), now_ms());
+	mcp::Session *s = create_session("ws", auth.principal, h.peer);
 	if (!s)
 		return 1;
 	*slot = new WsConn();
@@ -138,7 +138,7 @@ void HttpServer::ws_message(lws *wsi, WsConn &c)
 		return;
 	}
 	int64_t now = DispatcherSink::now_ms();
-	int64_t wait = core_->per_principal.acquire(c.principal.key(), now);
+	int64_t wait = core_->per_principal.acquire(c.principal.caller_key(c.peer), now);
 	if (wait == 0)
 		wait = address_wait(c.peer);
 	if (wait > 0) {
