@@ -90,9 +90,20 @@ void raise_fd_limit()
 		    (unsigned long long)was, (unsigned long long)rl.rlim_max);
 }
 
+// Answers the supervisor's heartbeat on the log pipe: the loop is servicing.
+bool answer_heartbeat(const std::string &payload)
+{
+	if (payload.rfind("{\"heartbeat\":", 0) != 0)
+		return false;
+	dprintf(STDERR_FILENO, "HEARTBEAT\n");
+	return true;
+}
+
 // Applies a configuration frame that arrived while serving.
 void apply_config_frame(net::HttpServer &server, const std::string &payload)
 {
+	if (answer_heartbeat(payload))
+		return;
 	try {
 		GatewayConfig cfg = parse_gateway_config(payload);
 		if (!same_listeners(cfg, server.config()))

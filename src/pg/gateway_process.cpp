@@ -28,6 +28,9 @@ constexpr int kFirstRestartMs = 100; // after a healthy run: back within a secon
 constexpr int kMinBackoffMs = 250;
 constexpr int kMaxBackoffMs = 8000;
 constexpr std::size_t kMaxLogLine = 8192;
+constexpr int kHeartbeatMs = 1000; // a heartbeat frame this often
+constexpr int kWatchdogMs = 10000; // no answer this long: the gateway's loop is stuck
+constexpr char kHeartbeatLine[] = "HEARTBEAT";
 
 // The gateway's path: installed by make install next to the library.
 std::string gateway_path()
@@ -128,7 +131,7 @@ bool GatewayProcess::start(const GatewayConfig &cfg)
 	log_fd_ = log_pipe[0];
 	fcntl(log_fd_, F_SETFL, fcntl(log_fd_, F_GETFL) | O_NONBLOCK);
 	fcntl(config_fd_, F_SETFL, fcntl(config_fd_, F_GETFL) | O_NONBLOCK);
-	started_ms_ = monotonic_ms();
+	started_ms_ = heartbeat_answered_ms_ = heartbeat_sent_ms_ = monotonic_ms();
 	send_config(cfg);
 	ereport(DEBUG1, (errmsg("mcp_supa: started gateway (PID %d)", int(pid))));
 	return true;
@@ -148,6 +151,10 @@ void GatewayProcess::send_config(const GatewayConfig &cfg)
 
 void GatewayProcess::emit_line(const std::string &line)
 {
+	if (line.rfind(kHeartbeatLine, 0) == 0) {
+		heartbeat_answered_ms_ = monotonic_ms();
+		return;
+	}
 	int elevel = LOG;
 	std::string text = line;
 	if (line.rfind("WARNING: ", 0) == 0) {
@@ -201,6 +208,30 @@ void GatewayProcess::drain_log()
 		}
 		return;
 	}
+}
+
+void GatewayProcess::watch()
+{
+	if (pid_ <= 0 || config_fd_ < 0)
+		return;
+	int64_t now = monotonic_ms();
+	if (now - heartbeat_answered_ms_ > kWatchdogMs) {
+		ereport(WARNING, (errmsg("mcp_supa: gateway (PID %d) has not answered a heartbeat for %d s; "
+		                         "killing it",
+		                         int(pid_), kWatchdogMs / 1000),
+		                  errdetail("Its event loop stopped servicing connections.")));
+		kill(pid_, SIGKILL);
+		heartbeat_answered_ms_ = now; // reap() collects it and restarts it
+		return;
+	}
+	if (now - heartbeat_sent_ms_ < kHeartbeatMs)
+		return;
+	heartbeat_sent_ms_ = now;
+	std::string frame =
+	    ipc::encode_frame("{\"heartbeat\":" + std::to_string(++heartbeat_seq_) + "}", 1024);
+	// A full pipe (a stuck gateway) loses the frame: the silence is what counts.
+	if (write(config_fd_, frame.data(), frame.size()) < 0 && errno != EAGAIN)
+		ereport(DEBUG1, (errmsg("mcp_supa: could not send a heartbeat to the gateway: %m")));
 }
 
 void GatewayProcess::close_pipes()

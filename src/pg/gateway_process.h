@@ -19,6 +19,9 @@ public:
 	void send_config(const GatewayConfig &cfg);
 	// Reads whatever the gateway logged and re-emits it through ereport.
 	void drain_log();
+	// The watchdog: sends a heartbeat now and then, and kills a gateway that has not answered
+	// one for kWatchdogMs (a loop that stopped servicing); reap() then restarts it.
+	void watch();
 	// Collects an exited gateway, logs how it ended and schedules the restart.
 	void reap();
 	// SIGTERM, then SIGKILL after timeout_ms; waits for the exit.
@@ -44,6 +47,9 @@ private:
 	std::string last_warning_;
 	int last_exit_status_ = -1;
 	int64_t started_ms_ = 0;
+	int64_t heartbeat_sent_ms_ = 0;
+	int64_t heartbeat_answered_ms_ = 0;
+	uint64_t heartbeat_seq_ = 0;
 	int64_t next_start_ms_ = 0;
 	int backoff_ms_ = 0;
 	GatewayConfig cfg_;

@@ -127,6 +127,7 @@ void supervise()
 		if (ConfigReloadPending)
 			reload(gw);
 		gw.drain_log();
+		gw.watch();
 		gw.reap();
 		if (!gw.running() && gw.ms_until_start() == 0)
 			gw.start(current_config());

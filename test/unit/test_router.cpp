@@ -107,3 +107,25 @@ TEST_CASE("open_listeners explains a busy port and closes what it opened", "[lis
 	REQUIRE(out.size() == 1);
 	close(out[0].fd);
 }
+
+TEST_CASE("ambiguous body framing is named", "[router]")
+{
+	CHECK(framing_problem({}, false).empty());
+	CHECK(framing_problem({"12"}, false).empty());
+	CHECK(framing_problem({"0"}, false).empty());
+	CHECK_THAT(framing_problem({"2", "2"}, false), Catch::Contains("more than one"));
+	CHECK_THAT(framing_problem({"2", "40"}, false), Catch::Contains("more than one"));
+	CHECK_THAT(framing_problem({"2"}, true), Catch::Contains("Transfer-Encoding"));
+	for (const char *bad : {"+2", "-1", " 2", "2a", "0x10", "", "1234567890123456789"})
+		CHECK_THAT(framing_problem({bad}, false), Catch::Contains("decimal"));
+	CHECK(framing_problem({}, true).empty()); // chunked alone: refused later with 411
+}
+
+TEST_CASE("header_safe keeps header values on one line and inside their quotes", "[router]")
+{
+	CHECK(header_safe("role \"x\" is not allowed") == "role ?x? is not allowed");
+	CHECK(header_safe("a\r\nSet-Cookie: s=1") == "a??Set-Cookie: s=1");
+	CHECK(header_safe("tab\there\\") == "tab?here?");
+	CHECK(header_safe("caf\xc3\xa9") == "caf??");
+	CHECK(header_safe(std::string(500, 'a')).size() == 200);
+}
