@@ -207,8 +207,20 @@ test('403 for a foreign Origin or Host, loopback origins allowed', async () => {
   assert.equal(rebinding, 403);
 });
 
-test('405 for other methods on /mcp; GET opens an SSE stream for a session', async () => {
+test('405 for other methods on /mcp, and for GET: the server offers no GET stream', async () => {
   const r = await fetch(`${url}/mcp`, { method: 'PUT', headers: { Authorization: `Bearer ${tok.alice}` } });
+  assert.equal(r.status, 405);
+  assert.match(r.headers.get('allow'), /POST/);
+  const sid = await session();
+  const get = await fetch(`${url}/mcp`, {
+    headers: { Authorization: `Bearer ${tok.alice}`, 'Mcp-Session-Id': sid, Accept: 'text/event-stream' } });
+  assert.equal(get.status, 405);
+  assert.equal(get.headers.get('allow'), 'POST, DELETE');
+  assert.match((await get.json()).error.message, /no GET event stream/);
+  // Still authenticated first: no credentials is 401, not 405.
+  const anonymous = await fetch(`${url}/mcp`, { headers: { Accept: 'text/event-stream' } });
+  assert.equal(anonymous.status, 401);
+});
   assert.equal(r.status, 405);
   assert.match(r.headers.get('allow'), /POST/);
   const sid = await session();
