@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cstdarg>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <libwebsockets.h>
 #include <unistd.h>
@@ -62,7 +61,7 @@ void log(LogLevel level, const char *fmt, ...)
 
 void install_lws_log_bridge()
 {
-	lws_set_log_level(getenv("MCP_LWS_DEBUG") ? (LLL_ERR | LLL_WARN | LLL_NOTICE | LLL_INFO | LLL_DEBUG) : (LLL_ERR | LLL_WARN), lws_emit);
+	lws_set_log_level(LLL_ERR | LLL_WARN, lws_emit);
 }
 
 } // namespace mcp_supa::gateway
