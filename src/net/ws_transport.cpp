@@ -169,6 +169,8 @@ int HttpServer::on_ws(lws *wsi, int reason, void *user, void *in, std::size_t le
 			case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 				return ws_filter(wsi, user);
 			case LWS_CALLBACK_ESTABLISHED:
+				// The deadline for request headers set on accept ends with the upgrade.
+				lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
 				return c ? 0 : -1;
 			case LWS_CALLBACK_RECEIVE: {
 				if (!c)

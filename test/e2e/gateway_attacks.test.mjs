@@ -8,7 +8,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { after, before, test } from 'node:test';
 import { sleep, startCluster, waitFor } from './lib/cluster.mjs';
-import { connectHttp, makeJwt, tokens } from './lib/mcp.mjs';
+import { connectHttp, connectWs, makeJwt, tokens } from './lib/mcp.mjs';
 
 let cluster;
 let tok;
@@ -160,13 +160,14 @@ test('pipelined requests are answered (the first, then a close) and never freeze
     ['two initializes', post(init(), { Authorization: `Bearer ${tok.alice}` }).repeat(2), 200],
     ['three pings', post({ jsonrpc: '2.0', id: 2, method: 'ping' }, auth).repeat(3), 200],
     ['two tool calls', post({ jsonrpc: '2.0', id: 3, method: 'tools/call',
-      params: { name: 'execute_sql', arguments: { sql: 'select 1 as one' } } }, auth).repeat(2), 200],
+      params: { name: 'execute_sql', arguments: { query: 'select 1 as one' } } }, auth).repeat(2), 200],
   ];
   for (const [label, bytes, status] of cases) {
     const data = await exchange(bytes, { waitMs: 8000 });
     const got = statuses(data);
     assert.ok(got.length >= 1, `${label}: no answer at all`);
     assert.equal(got[0], status, label);
+    if (label === 'two tool calls') assert.match(data, /\\"one\\"|"one"/, 'the first call ran');
     await stillServing();
   }
   // Requests without a body still pipeline on one connection.
@@ -217,6 +218,20 @@ test('half-open connections: a cap per client address, a header deadline, a rais
   const fresh = await exchange('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n',
     { localAddress: '127.0.0.2', waitMs: 1000 });
   assert.equal(statuses(fresh)[0], 200);
+});
+
+test('the header deadline ends with the headers: quiet WebSocket and HTTP clients stay', async () => {
+  const ws = await connectWs(cluster.mcpUrl, tok.alice);
+  const http = await connectHttp(cluster.mcpUrl, tok.alice);
+  try {
+    await sleep(12000); // past the 10 s a connection has for its request headers
+    assert.ok((await ws.listTools()).tools.length > 0);
+    const r = await http.callTool({ name: 'execute_sql', arguments: { query: 'select 1 as one' } });
+    assert.notEqual(r.isError, true);
+  } finally {
+    await ws.close();
+    await http.close();
+  }
 });
 
 test('ambiguous framing is refused with 400', async () => {
