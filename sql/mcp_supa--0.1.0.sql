@@ -97,6 +97,15 @@ REVOKE ALL ON FUNCTION mcp_supa.purge_audit(interval) FROM PUBLIC;
 GRANT USAGE ON SCHEMA mcp_supa TO PUBLIC;
 GRANT EXECUTE ON FUNCTION mcp_supa.version() TO PUBLIC;
 
+-- Lifts every authentication-failure ban the gateway holds (mcp_supa.auth_fail_limit);
+-- returns how many addresses were banned. Superuser only (checked in C as well).
+CREATE FUNCTION mcp_supa.lift_bans() RETURNS integer
+AS 'MODULE_PATHNAME', 'mcp_supa_lift_bans'
+LANGUAGE C STRICT VOLATILE;
+REVOKE ALL ON FUNCTION mcp_supa.lift_bans() FROM PUBLIC;
+COMMENT ON FUNCTION mcp_supa.lift_bans() IS
+  'Lifts every authentication-failure ban of the MCP gateway; returns how many were lifted';
+
 -- API keys: a secret shown once at creation ("mcps_" + 256 random bits, base64url); only its
 -- SHA-256 is stored. The gateway learns the hashes from the executors every second, so it
 -- validates keys without waiting on SQL, and a revocation takes effect within two seconds.

@@ -567,9 +567,7 @@ void HttpServer::respond_unauthorized(lws *wsi, HttpConn &c, const std::string &
 
 int64_t HttpServer::address_wait(const std::string &address)
 {
-	int64_t now = DispatcherSink::now_ms();
-	int64_t ban = core_->auth_failures.banned_for(address, now);
-	return ban > 0 ? ban : core_->per_address.acquire(address, now);
+	return core_->per_address.acquire(address, DispatcherSink::now_ms());
 }
 
 void HttpServer::note_auth_failure(const std::string &address)
@@ -581,12 +579,10 @@ void HttpServer::note_auth_failure(const std::string &address)
 		    address.c_str(), core_->cfg.auth_ban_seconds, core_->cfg.auth_fail_limit.c_str());
 }
 
-void HttpServer::respond_too_many(lws *wsi, HttpConn &c, int64_t wait_ms)
+void HttpServer::respond_too_many(lws *wsi, HttpConn &c, int64_t wait_ms, const char *setting)
 {
 	c.retry_after = std::to_string((wait_ms + 999) / 1000);
-	respond(wsi, c, 429,
-	        error_body(429, "too many requests (mcp_supa.rate_limit); retry after " +
-	                            c.retry_after + " s"));
+	respond(wsi, c, 429, error_body(429, too_many_message(wait_ms, setting)));
 }
 
 // Writes the response headers, and on HTTP/1.x the start of the body with them: one send
@@ -700,6 +696,7 @@ int HttpServer::http_request(lws *wsi, HttpConn &c)
 	std::string path = uri ? std::string(uri, std::size_t(uri_len)) : std::string();
 	c.method = method_name(m);
 	c.headers = read_headers(wsi);
+	resolve_client_address(wsi, c.headers, core_->trusted_proxies);
 	RouteMatch match = route_request(c.method, path);
 	c.route = match.route;
 	switch (match.route) {
@@ -748,24 +745,17 @@ int HttpServer::http_request(lws *wsi, HttpConn &c)
 		                            std::to_string(cfg.max_request_bytes) + " bytes)"));
 		return 0;
 	}
-	if (int64_t wait = address_wait(c.headers.peer)) {
-		// A banned address is not audited per request: its ban was logged once.
-		if (core_->auth_failures.banned_for(c.headers.peer, DispatcherSink::now_ms()) == 0)
-			audit_refusal("rate_limited", c.headers.peer, nullptr, "client address over its rate");
-		respond_too_many(wsi, c, wait);
+	Admission admitted =
+	    admit(c.headers, auth::pick_token(c.headers.authorization, c.headers.apikey));
+	if (admitted.status == 429) {
+		respond_too_many(wsi, c, admitted.retry_ms, admitted.setting);
 		return 0;
 	}
-	auto auth = core_->authenticator.authenticate(
-	    auth::pick_token(c.headers.authorization, c.headers.apikey), int64_t(time(nullptr)));
-	if (!auth.ok) {
-		note_auth_failure(c.headers.peer);
-		audit_refusal("auth_failed", c.headers.peer, nullptr, auth.error);
-		if (auth.unknown_key)
-			jwks_maybe_refresh(true);
-		respond_unauthorized(wsi, c, auth.error);
+	if (admitted.status != 0) {
+		respond_unauthorized(wsi, c, admitted.auth.error);
 		return 0;
 	}
-	c.principal = auth.principal;
+	c.principal = admitted.auth.principal;
 	if (int64_t wait = core_->per_principal.acquire(c.principal.key(), DispatcherSink::now_ms())) {
 		audit_refusal("rate_limited", c.headers.peer, &c.principal, "principal over its rate");
 		respond_too_many(wsi, c, wait);
@@ -1014,6 +1004,8 @@ int HttpServer::on_http(lws *wsi, int reason, void *user, void *in, std::size_t 
 				HttpConn *c = slot ? *slot : nullptr;
 				return c ? http_writeable(wsi, *c) : 0;
 			}
+			case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+				return ws_confirm_upgrade(wsi);
 			case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 				return 1; // a WebSocket upgrade without the "mcp" subprotocol
 			case LWS_CALLBACK_HTTP_DROP_PROTOCOL:

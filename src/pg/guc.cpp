@@ -1,6 +1,7 @@
 // The mcp_supa.* GUCs: definitions, defaults and check hooks (docs/configuration.md).
 #include "postgres_headers.h"
 
+#include "mcp_supa/client_address.h"
 #include "mcp_supa/gateway_config.h"
 #include "mcp_supa/jwks.h"
 #include "mcp_supa/pg/guc.h"
@@ -31,6 +32,7 @@ char *guc_allowed_origins = nullptr;
 char *guc_rate_limit = nullptr;
 char *guc_auth_fail_limit = nullptr;
 int guc_auth_ban_time_s = 300;
+char *guc_trusted_proxies = nullptr;
 bool guc_audit = true;
 char *guc_allowed_statements = nullptr;
 bool guc_confirm_destructive = true;
@@ -102,6 +104,18 @@ bool check_allowed_origins(char **newval, void **, GucSource)
 {
 	try {
 		parse_origin_list(*newval ? *newval : "");
+		return true;
+	} catch (const std::exception &e) {
+		GUC_check_errdetail("%s", e.what());
+		return false;
+	}
+}
+
+// Refuses proxy lists with entries that are not IP addresses or CIDR ranges.
+bool check_trusted_proxies(char **newval, void **, GucSource)
+{
+	try {
+		auth::parse_address_ranges(*newval ? *newval : "");
 		return true;
 	} catch (const std::exception &e) {
 		GUC_check_errdetail("%s", e.what());
@@ -266,6 +280,12 @@ void define_gucs()
 	    "mcp_supa.auth_ban_time",
 	    "Sets how long an address that failed authentication too often is blocked.", nullptr,
 	    &guc_auth_ban_time_s, 300, 1, 86400, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr, nullptr);
+	DefineCustomStringVariable(
+	    "mcp_supa.trusted_proxies",
+	    "Sets the reverse proxies whose X-Forwarded-For or Forwarded header names the client.",
+	    "Comma-separated IP addresses or CIDR ranges (such as Kong's); only a request from one of "
+	    "them has its client address taken from the rightmost untrusted hop.",
+	    &guc_trusted_proxies, "", PGC_SIGHUP, 0, check_trusted_proxies, nullptr, nullptr);
 	DefineCustomBoolVariable("mcp_supa.audit",
 	                         "Sets whether MCP calls are written to mcp_supa.audit_log.", nullptr,
 	                         &guc_audit, true, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
