@@ -23,7 +23,8 @@ MCP_PORT=${DEMO_MCP_PORT:-8432}
 cluster_dir() {
 	mkdir -p "$DEMO_DIR"
 	if [ -n "$PG_TEST_USER" ] && ! runuser -u "$PG_TEST_USER" -- test -x "$DEMO_DIR"; then
-		local outside="/var/lib/mcp_supa-demo/$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
+		local outside
+		outside="/var/lib/mcp_supa-demo/$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
 		mkdir -p "$outside"
 		chown_to_pg_user "$outside"
 		[ -L "$DEMO_DIR/pg" ] || ln -s "$outside" "$DEMO_DIR/pg"
