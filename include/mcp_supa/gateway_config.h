@@ -26,8 +26,8 @@ struct GatewayConfig {
 	std::vector<std::string> allowed_roles{"anon", "authenticated", "service_role"};
 	bool allow_anonymous = false;
 	bool read_only = false;
-	int max_rows = 1000;
-	int max_result_bytes = 1024 * 1024;
+	int max_rows = 100;                 // sized for a model's context (docs/configuration.md)
+	int max_result_bytes = 32 * 1024;
 	int statement_timeout_ms = 30000;
 	int max_request_bytes = 1024 * 1024;
 	int max_queued_calls = 256;

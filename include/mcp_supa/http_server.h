@@ -145,6 +145,8 @@ private:
 	int http_writeable(lws *wsi, HttpConn &c);
 	int http_write_headers(lws *wsi, HttpConn &c);
 	int http_response_sent(lws *wsi, HttpConn &c);
+	int start_lingering(lws *wsi, HttpConn &c);
+	int keep_lingering(lws *wsi, HttpConn &c);
 	void deliver_http_reply(uint64_t serial, std::size_t slot, nlohmann::json response);
 	// Sends a server-to-client request on a POST's response, turning it into an SSE stream.
 	void sse_request(uint64_t serial, const nlohmann::json &msg);

@@ -8,6 +8,7 @@
 #include <ctime>
 #include <libwebsockets.h>
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <vector>
 
@@ -209,6 +210,9 @@ struct HttpConn {
 	bool responded = false;        // a response is queued; any further body is discarded
 	bool defer_until_body = false; // a refusal waits until the body is read (no reset)
 	bool body_complete = false;
+	bool drain_after = false; // answered before its body: read and discard the rest, then close
+	bool lingering = false;   // the answer is out; draining the body before closing
+	int64_t linger_until_ms = 0;
 	mcp::Principal principal;
 	// the response being written
 	unsigned status = 0;
@@ -681,8 +685,34 @@ int HttpServer::http_response_sent(lws *wsi, HttpConn &c)
 	}
 	c.responded = false;
 	if (c.close_after)
-		return -1;
+		return c.drain_after && !c.body_complete ? start_lingering(wsi, c) : -1;
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+// Lingering close, as nginx does: the response is out; half-close, then read and discard
+// the rest of the body (each chunk within kLingerIdleS, all within kLingerTotalS) so closing
+// cannot reset the connection before the client read the answer.
+int HttpServer::start_lingering(lws *wsi, HttpConn &c)
+{
+	constexpr int kLingerIdleS = 5; // as keep_lingering
+	constexpr int64_t kLingerTotalMs = 30000;
+	if (lws_get_network_wsi(wsi) != wsi)
+		return -1; // an h2 stream: resetting it leaves the connection alone
+	if (!lws_is_ssl(wsi))
+		shutdown(lws_get_socket_fd(wsi), SHUT_WR);
+	c.lingering = true;
+	c.linger_until_ms = DispatcherSink::now_ms() + kLingerTotalMs;
+	lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, kLingerIdleS);
+	return 0;
+}
+
+// A discarded chunk of a lingering connection's body: more time, unless the total is spent.
+int HttpServer::keep_lingering(lws *wsi, HttpConn &c)
+{
+	if (DispatcherSink::now_ms() > c.linger_until_ms)
+		return -1;
+	lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, 5);
+	return 0;
 }
 
 // ---- request handling ----------------------------------------------------------------------
@@ -740,6 +770,9 @@ int HttpServer::http_request(lws *wsi, HttpConn &c)
 		return 0;
 	}
 	if (has_body && declared > uint64_t(cfg.max_request_bytes)) {
+		// Answered at once; the body is drained afterwards so the client reads the 413.
+		c.defer_until_body = false;
+		c.drain_after = true;
 		respond(wsi, c, 413,
 		        error_body(413, "request body exceeds mcp_supa.max_request_bytes (" +
 		                            std::to_string(cfg.max_request_bytes) + " bytes)"));
@@ -979,6 +1012,8 @@ int HttpServer::on_http(lws *wsi, int reason, void *user, void *in, std::size_t 
 			}
 			case LWS_CALLBACK_HTTP_BODY: {
 				HttpConn *c = slot ? *slot : nullptr;
+				if (c && c->lingering)
+					return keep_lingering(wsi, *c);
 				if (!c || c->responded || c->body_too_large)
 					return 0;
 				if (c->body.size() + len > std::size_t(core_->cfg.max_request_bytes)) {
@@ -994,6 +1029,8 @@ int HttpServer::on_http(lws *wsi, int reason, void *user, void *in, std::size_t 
 				if (!c)
 					return 0;
 				c->body_complete = true;
+				if (c->lingering)
+					return -1; // all read: closing sends a clean FIN
 				if (c->responded) {
 					lws_callback_on_writable(wsi); // a refusal waited for the body
 					return 0;

@@ -23,8 +23,8 @@ char *guc_allowed_roles = nullptr;
 bool guc_allow_anonymous = false;
 bool guc_read_only = false;
 bool guc_allow_do = false;
-int guc_max_rows = 1000;
-int guc_max_result_bytes = 1024 * 1024;
+int guc_max_rows = 100;
+int guc_max_result_bytes = 32 * 1024;
 int guc_statement_timeout_ms = 30000;
 int guc_max_request_bytes = 1024 * 1024;
 int guc_max_queued_calls = 256;
@@ -243,12 +243,15 @@ void define_gucs()
 	                         "Statements inside a DO block escape the statement classifier.",
 	                         &guc_allow_do, false, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 	DefineCustomIntVariable("mcp_supa.max_rows", "Sets the most rows a tool call returns.",
-	                        "Further rows are not fetched; the result says it was truncated.",
-	                        &guc_max_rows, 1000, 1, 1000000, PGC_SIGHUP, 0, nullptr, nullptr,
+	                        "Further rows are not fetched; the result says it was truncated. The "
+	                        "default fits a model's context (docs/configuration.md).",
+	                        &guc_max_rows, 100, 1, 1000000, PGC_SIGHUP, 0, nullptr, nullptr,
 	                        nullptr);
 	DefineCustomIntVariable("mcp_supa.max_result_bytes",
-	                        "Sets the most bytes of rows a tool call returns.", nullptr,
-	                        &guc_max_result_bytes, 1024 * 1024, 1024, 256 * 1024 * 1024, PGC_SIGHUP,
+	                        "Sets the most bytes of rows a tool call returns.",
+	                        "The rows travel twice (structured and as text): the default keeps a "
+	                        "result within what MCP clients hand a model.",
+	                        &guc_max_result_bytes, 32 * 1024, 1024, 256 * 1024 * 1024, PGC_SIGHUP,
 	                        GUC_UNIT_BYTE, nullptr, nullptr, nullptr);
 	DefineCustomIntVariable("mcp_supa.statement_timeout", "Sets the longest a tool call may run.",
 	                        "Caps the role's own statement_timeout; it never raises it.",
