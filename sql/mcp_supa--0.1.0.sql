@@ -59,7 +59,8 @@ AS $$
    ORDER BY a.at DESC, a.id DESC
 $$;
 
--- Calls, errors and duration percentiles per tool and principal since a time.
+-- Calls, errors and duration percentiles per tool and principal since a time (milliseconds,
+-- rounded to 0.01 ms: the measured durations carry no more meaning than that).
 CREATE FUNCTION mcp_supa.audit_summary(since timestamptz DEFAULT now() - interval '1 day')
 RETURNS TABLE(tool text, principal text, calls bigint, errors bigint,
               p50_ms double precision, p95_ms double precision)
@@ -67,8 +68,8 @@ LANGUAGE sql STABLE
 AS $$
   SELECT a.tool, a.principal, count(*),
          count(*) FILTER (WHERE a.status <> 'ok'),
-         percentile_cont(0.5) WITHIN GROUP (ORDER BY a.duration_ms),
-         percentile_cont(0.95) WITHIN GROUP (ORDER BY a.duration_ms)
+         round((percentile_cont(0.5) WITHIN GROUP (ORDER BY a.duration_ms))::numeric, 2)::float8,
+         round((percentile_cont(0.95) WITHIN GROUP (ORDER BY a.duration_ms))::numeric, 2)::float8
     FROM mcp_supa.audit_log a
    WHERE a.at >= since
    GROUP BY a.tool, a.principal
