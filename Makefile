@@ -25,6 +25,7 @@ OBJS = \
 	src/mcp/json_text.o \
 	src/ipc/gateway_config.o \
 	src/auth/rate_limiter.o \
+	src/auth/client_address.o \
 	src/auth/jwks.o \
 	src/auth/jwt.o \
 	src/auth/base64url.o
@@ -72,6 +73,7 @@ PURE_OBJS = \
 	src/tools/tools.o \
 	src/auth/authenticator.o \
 	src/auth/rate_limiter.o \
+	src/auth/client_address.o \
 	src/ipc/gateway_config.o \
 	src/net/router.o \
 	src/net/listen.o \
@@ -84,6 +86,7 @@ GATEWAY_OBJS = $(PURE_OBJS) \
 	src/net/executor_link.o \
 	src/net/client_listen.o \
 	src/net/jwks_client.o \
+	src/net/admission.o \
 	src/gateway/log.o \
 	src/gateway/main.o
 GATEWAY_LIBS = -lwebsockets -lssl -lcrypto -lstdc++

@@ -210,6 +210,8 @@ cat >>"$WORK/data/postgresql.conf" <<-EOF
 	mcp_supa.port = $MCP_PORT
 	mcp_supa.jwt_secret = '$JWT_SECRET'
 	mcp_supa.workers = $WORKERS
+	mcp_supa.max_rows = 1000
+	mcp_supa.max_result_bytes = '1MB'
 EOF
 pg_ctl_bench -l "$WORK/postgres.log" -w -t 60 start >/dev/null ||
 	{ tail -n 30 "$WORK/postgres.log"; die "PostgreSQL did not start"; }

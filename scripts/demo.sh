@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The product command: builds and installs mcp_supa, then runs a local PostgreSQL 15 cluster
 # with Supabase's roles and schemas and the extension preloaded, and prints the MCP URL,
-# ready tokens and an mcp.json snippet. A second run reuses the cluster and its secrets.
+# ready tokens and client config snippets. A second run reuses the cluster and its secrets.
 #   bash scripts/demo.sh          start (or reuse) the demo cluster
 #   bash scripts/demo.sh stop     stop it
 #   bash scripts/demo.sh status   say whether it runs
 # Environment: DEMO_PG_PORT (default 25432), DEMO_MCP_PORT (default 8432),
-# MCP_SUPA_DEMO_DIR (default .local/demo in the checkout).
+# MCP_SUPA_DEMO_DIR (default .local/demo in the checkout), PG_CONFIG (default pg_config).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,7 +23,8 @@ MCP_PORT=${DEMO_MCP_PORT:-8432}
 cluster_dir() {
 	mkdir -p "$DEMO_DIR"
 	if [ -n "$PG_TEST_USER" ] && ! runuser -u "$PG_TEST_USER" -- test -x "$DEMO_DIR"; then
-		local outside="/var/lib/mcp_supa-demo/$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
+		local outside
+		outside="/var/lib/mcp_supa-demo/$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
 		mkdir -p "$outside"
 		chown_to_pg_user "$outside"
 		[ -L "$DEMO_DIR/pg" ] || ln -s "$outside" "$DEMO_DIR/pg"
@@ -50,6 +51,15 @@ ensure_secrets() {
 			echo "ALICE_TOKEN=$(make_jwt "{\"iss\":\"mcp_supa-demo\",\"sub\":\"11111111-1111-1111-1111-111111111111\",\"email\":\"alice@example.com\",\"role\":\"authenticated\",\"aud\":\"authenticated\",\"iat\":$now,\"exp\":$exp}")"
 		} >"$SECRETS"
 	fi
+	# Secrets of an older demo lack Bob's token: add it.
+	if ! grep -q '^BOB_TOKEN=' "$SECRETS"; then
+		# shellcheck disable=SC1090
+		source "$SECRETS"
+		local now exp
+		now=$(date +%s)
+		exp=$((now + 10 * 365 * 24 * 3600))
+		echo "BOB_TOKEN=$(make_jwt "{\"iss\":\"mcp_supa-demo\",\"sub\":\"22222222-2222-2222-2222-222222222222\",\"email\":\"bob@example.com\",\"role\":\"authenticated\",\"aud\":\"authenticated\",\"iat\":$now,\"exp\":$exp}")" >>"$SECRETS"
+	fi
 	# shellcheck disable=SC1090
 	source "$SECRETS"
 }
@@ -58,10 +68,37 @@ pg_ctl_demo() { as_pg_user "$PG_BINDIR/pg_ctl" -D "$PGDIR/data" "$@"; }
 
 running() { pg_ctl_demo status >/dev/null 2>&1; }
 
+# True when some process accepts connections on 127.0.0.1:$1.
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Refuses to start when another process holds one of the demo's ports.
+check_ports_free() {
+	port_taken "$PG_PORT" &&
+		die "port $PG_PORT (PostgreSQL) is held by another process; set DEMO_PG_PORT to use another port"
+	port_taken "$MCP_PORT" &&
+		die "port $MCP_PORT (MCP) is held by another process (another demo?); set DEMO_MCP_PORT to use another port, e.g. DEMO_MCP_PORT=8433 bash scripts/demo.sh"
+	return 0
+}
+
+# Checks that the gateway answering on $1 is this cluster's: it accepts this cluster's token.
+check_gateway_is_ours() {
+	local port=$1 status
+	status=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port/mcp" \
+		-H "Authorization: Bearer $ALICE_TOKEN" -H 'Content-Type: application/json' \
+		-H 'Accept: application/json, text/event-stream' \
+		-d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"demo.sh","version":"1"}}}')
+	[ "$status" = 200 ] ||
+		die "the server on port $port is not this demo's gateway (it answered $status to this demo's token): another process holds the port; set DEMO_MCP_PORT to use another port"
+}
+
 start() {
 	bash scripts/install-deps.sh
 	pg_env
-	step "building and installing mcp_supa"
+	if [ ! -f mcp_supa_gateway ] || [ ! -f mcp_supa.so ]; then
+		step "building and installing mcp_supa (the first run compiles it: a few minutes)"
+	else
+		step "building and installing mcp_supa"
+	fi
 	make -s -j"$(nproc)" >/dev/null
 	as_root make -s install >/dev/null
 	PGDIR=$(cluster_dir)
@@ -84,6 +121,7 @@ start() {
 	if running; then
 		step "reusing the running demo cluster"
 	else
+		check_ports_free
 		step "starting PostgreSQL"
 		pg_ctl_demo -l "$PGDIR/postgres.log" -w -t 60 start >/dev/null ||
 			{ tail -n 30 "$PGDIR/postgres.log"; die "PostgreSQL did not start"; }
@@ -100,6 +138,13 @@ start() {
 	done
 	curl -sf "http://127.0.0.1:$port/health" >/dev/null ||
 		{ tail -n 30 "$PGDIR/postgres.log"; die "the MCP gateway did not answer /health"; }
+	check_gateway_is_ours "$port"
+	print_snippets "$port"
+}
+
+# Prints the URL, the tokens and the client snippets, each with the file it goes in.
+print_snippets() {
+	local port=$1
 	cat <<-EOF
 
 		mcp_supa is running inside PostgreSQL.
@@ -109,17 +154,57 @@ start() {
 		  PostgreSQL:  psql -h 127.0.0.1 -p $PG_PORT -U postgres
 		  Log:         $PGDIR/postgres.log
 
+		Tokens (Authorization: Bearer <token>). The snippets use Alice's: a user's token, so
+		Row Level Security applies to everything the AI does. service_role bypasses RLS: keep
+		it for administration.
+		  alice (user) JWT:  $ALICE_TOKEN
+		  bob (user) JWT:    $BOB_TOKEN
 		  anon key:          $ANON_KEY
 		  service_role key:  $SERVICE_ROLE_KEY
-		  alice (user) JWT:  $ALICE_TOKEN
 
-		mcp.json (Claude Code, Cursor, VS Code):
+		RLS at work: ask the assistant to run these as Alice, then with Bob's token.
+		  select title, is_public from notes order by title;
+		      Alice sees "Alice private" and "Alice public"; Bob sees "Alice public" and "Bob private".
+		  select auth.uid(), auth.role();
+		      the caller's user id and role, straight from the token.
+
+		Claude Code: .mcp.json in your project's root (or run:
+		  claude mcp add --transport http supabase http://127.0.0.1:$port/mcp --header "Authorization: Bearer $ALICE_TOKEN")
 		{
 		  "mcpServers": {
 		    "supabase": {
 		      "type": "http",
 		      "url": "http://127.0.0.1:$port/mcp",
-		      "headers": { "Authorization": "Bearer $SERVICE_ROLE_KEY" }
+		      "headers": { "Authorization": "Bearer $ALICE_TOKEN" }
+		    }
+		  }
+		}
+
+		Cursor: .cursor/mcp.json in your project (or ~/.cursor/mcp.json for every project)
+		{
+		  "mcpServers": {
+		    "supabase": {
+		      "url": "http://127.0.0.1:$port/mcp",
+		      "headers": { "Authorization": "Bearer $ALICE_TOKEN" }
+		    }
+		  }
+		}
+
+		VS Code: .vscode/mcp.json in your workspace (VS Code asks for the token once and keeps it)
+		{
+		  "inputs": [
+		    {
+		      "type": "promptString",
+		      "id": "supabase-token",
+		      "description": "mcp_supa token: a Supabase user JWT or API key",
+		      "password": true
+		    }
+		  ],
+		  "servers": {
+		    "supabase": {
+		      "type": "http",
+		      "url": "http://127.0.0.1:$port/mcp",
+		      "headers": { "Authorization": "Bearer \${input:supabase-token}" }
 		    }
 		  }
 		}

@@ -7,7 +7,7 @@ PACKAGES=(
 	build-essential make pkg-config
 	postgresql-15 postgresql-server-dev-15 postgresql-contrib
 	libwebsockets-dev libssl-dev nlohmann-json3-dev catch2
-	openssl curl ca-certificates procps util-linux
+	openssl curl ca-certificates procps util-linux shellcheck
 	nodejs npm
 )
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers of scripts/test.sh and scripts/demo.sh (sourced, not run).
 
 step() { printf '\n==> %s\n' "$*"; }
@@ -12,7 +13,9 @@ as_root() {
 }
 
 # PostgreSQL refuses to run as root: as root we run clusters as the postgres account
-# (created by the postgresql package), otherwise as ourselves.
+# (created by the postgresql package), otherwise as ourselves. Sets PG_BINDIR, PG_REGRESS
+# and PG_TEST_USER for the scripts that source this file.
+# shellcheck disable=SC2034 # the variables are read by the sourcing script
 pg_env() {
 	PG_CONFIG=${PG_CONFIG:-pg_config}
 	PG_BINDIR=$("$PG_CONFIG" --bindir)

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds warning-free, installs the extension,
-# then runs every layer (Catch2 unit, pg_regress, end-to-end) and ends with one line:
+# then runs every layer (shellcheck, Catch2 unit, pg_regress, end-to-end) and ends with one line:
 # "N passed, N failed, N skipped" adding them all up. Exits non-zero if anything failed.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-cd "$ROOT"
+cd "$ROOT" || exit 1
+# shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 
 bash scripts/install-deps.sh || die "installing dependencies failed"
@@ -31,6 +32,20 @@ record() {
 	TOTAL_SKIP=$((TOTAL_SKIP + skip))
 	SUMMARY+=("$(printf '  %-8s passed %4d   failed %3d   skipped %3d' "$layer" "$pass" "$fail" "$skip")")
 }
+
+# ---- 0. shellcheck: every script clean at severity warning, one count per script ----------
+step "shell scripts (shellcheck -S warning)"
+sc_pass=0
+sc_fail=0
+for script in scripts/*.sh bench/*.sh; do
+	if shellcheck -S warning -x "$script"; then
+		sc_pass=$((sc_pass + 1))
+	else
+		sc_fail=$((sc_fail + 1))
+	fi
+done
+echo "shellcheck: $sc_pass clean, $sc_fail with findings"
+record shell "$sc_pass" "$sc_fail"
 
 # ---- 1. Catch2 unit tests ----------------------------------------------------------------
 step "unit tests (Catch2)"

@@ -22,6 +22,10 @@ SELECT now() - interval '1 minute', 'u1', 'authenticated', 'execute_sql',
   FROM generate_series(1, 20) g;
 INSERT INTO mcp_supa.audit_log (at, principal, tool, status, duration_ms)
 VALUES (now() - interval '10 days', 'old', 'list_tables', 'ok', 5);
+-- Percentiles are rounded to 0.01 ms.
+INSERT INTO mcp_supa.audit_log (at, principal, role, tool, status, duration_ms)
+SELECT now() - interval '1 minute', 'u2', 'authenticated', 'explain_query', 'ok', g / 3.0
+  FROM generate_series(1, 3) g;
 SELECT tool, principal, calls, errors, p50_ms, p95_ms
   FROM mcp_supa.audit_summary(now() - interval '1 hour');
 SELECT count(*) FROM mcp_supa.audit(now() - interval '1 hour', 'u1', 'execute_sql');

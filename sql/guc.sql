@@ -47,6 +47,11 @@ ALTER SYSTEM RESET mcp_supa.allowed_origins;
 ALTER SYSTEM RESET mcp_supa.max_result_bytes;
 ALTER SYSTEM RESET mcp_supa.listen_addresses;
 ALTER SYSTEM RESET mcp_supa.jwt_secret;
+-- Trusted proxies are addresses or CIDR ranges.
+ALTER SYSTEM SET mcp_supa.trusted_proxies = '127.0.0.1, 10.0.0.0/8, fd00::/8';
+ALTER SYSTEM RESET mcp_supa.trusted_proxies;
+ALTER SYSTEM SET mcp_supa.trusted_proxies = 'kong';
+ALTER SYSTEM SET mcp_supa.trusted_proxies = '10.0.0.0/40';
 -- The JWT secret is for superusers only.
 CREATE ROLE mcp_regress_user;
 SET ROLE mcp_regress_user;

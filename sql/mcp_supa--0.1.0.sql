@@ -59,7 +59,8 @@ AS $$
    ORDER BY a.at DESC, a.id DESC
 $$;
 
--- Calls, errors and duration percentiles per tool and principal since a time.
+-- Calls, errors and duration percentiles per tool and principal since a time (milliseconds,
+-- rounded to 0.01 ms: the measured durations carry no more meaning than that).
 CREATE FUNCTION mcp_supa.audit_summary(since timestamptz DEFAULT now() - interval '1 day')
 RETURNS TABLE(tool text, principal text, calls bigint, errors bigint,
               p50_ms double precision, p95_ms double precision)
@@ -67,8 +68,8 @@ LANGUAGE sql STABLE
 AS $$
   SELECT a.tool, a.principal, count(*),
          count(*) FILTER (WHERE a.status <> 'ok'),
-         percentile_cont(0.5) WITHIN GROUP (ORDER BY a.duration_ms),
-         percentile_cont(0.95) WITHIN GROUP (ORDER BY a.duration_ms)
+         round((percentile_cont(0.5) WITHIN GROUP (ORDER BY a.duration_ms))::numeric, 2)::float8,
+         round((percentile_cont(0.95) WITHIN GROUP (ORDER BY a.duration_ms))::numeric, 2)::float8
     FROM mcp_supa.audit_log a
    WHERE a.at >= since
    GROUP BY a.tool, a.principal
@@ -96,6 +97,15 @@ REVOKE ALL ON FUNCTION mcp_supa.audit_summary(timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION mcp_supa.purge_audit(interval) FROM PUBLIC;
 GRANT USAGE ON SCHEMA mcp_supa TO PUBLIC;
 GRANT EXECUTE ON FUNCTION mcp_supa.version() TO PUBLIC;
+
+-- Lifts every authentication-failure ban the gateway holds (mcp_supa.auth_fail_limit);
+-- returns how many addresses were banned. Superuser only (checked in C as well).
+CREATE FUNCTION mcp_supa.lift_bans() RETURNS integer
+AS 'MODULE_PATHNAME', 'mcp_supa_lift_bans'
+LANGUAGE C STRICT VOLATILE;
+REVOKE ALL ON FUNCTION mcp_supa.lift_bans() FROM PUBLIC;
+COMMENT ON FUNCTION mcp_supa.lift_bans() IS
+  'Lifts every authentication-failure ban of the MCP gateway; returns how many were lifted';
 
 -- API keys: a secret shown once at creation ("mcps_" + 256 random bits, base64url); only its
 -- SHA-256 is stored. The gateway learns the hashes from the executors every second, so it

@@ -31,3 +31,10 @@ CREATE TEMP TABLE code(status text);
 COPY code FROM PROGRAM
   'curl -s -o /dev/null -w "%{http_code}" -X POST --max-time 10 http://127.0.0.1:27480/health';
 SELECT status AS post_health FROM code;
+-- The gateway holds no ban yet; lifting them is for superusers only.
+SELECT mcp_supa.lift_bans() AS lifted;
+CREATE ROLE mcp_ban_lifter;
+SET ROLE mcp_ban_lifter;
+SELECT mcp_supa.lift_bans();
+RESET ROLE;
+DROP ROLE mcp_ban_lifter;

@@ -26,8 +26,8 @@ struct GatewayConfig {
 	std::vector<std::string> allowed_roles{"anon", "authenticated", "service_role"};
 	bool allow_anonymous = false;
 	bool read_only = false;
-	int max_rows = 1000;
-	int max_result_bytes = 1024 * 1024;
+	int max_rows = 100;                 // sized for a model's context (docs/configuration.md)
+	int max_result_bytes = 32 * 1024;
 	int statement_timeout_ms = 30000;
 	int max_request_bytes = 1024 * 1024;
 	int max_queued_calls = 256;
@@ -36,6 +36,7 @@ struct GatewayConfig {
 	std::string rate_limit = "6000/min";    // per principal and per client address
 	std::string auth_fail_limit = "10/min"; // failed authentications per address
 	int auth_ban_seconds = 300;
+	std::string trusted_proxies; // addresses/CIDRs whose X-Forwarded-For / Forwarded count
 	std::string tls_cert_file; // both set: HTTPS and WSS only (relative to the data directory)
 	std::string tls_key_file;
 	std::string allowed_statements;  // statement classes execute_sql may run; empty: all
@@ -62,6 +63,9 @@ GatewayConfig parse_gateway_config(std::string_view json);
 
 // Serializes a config to the JSON the gateway parses.
 std::string serialize_gateway_config(const GatewayConfig &cfg);
+
+// True when a reload from a to b changes how callers authenticate (bans are lifted then).
+bool same_auth_settings(const GatewayConfig &a, const GatewayConfig &b);
 
 // True when two configs need the same listening sockets (no rebind needed).
 bool same_listeners(const GatewayConfig &a, const GatewayConfig &b);

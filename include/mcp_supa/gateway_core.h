@@ -7,6 +7,7 @@
 
 #include "mcp_supa/audit.h"
 #include "mcp_supa/authenticator.h"
+#include "mcp_supa/client_address.h"
 #include "mcp_supa/dispatcher.h"
 #include "mcp_supa/gateway_config.h"
 #include "mcp_supa/mcp_server.h"
@@ -48,6 +49,7 @@ struct GatewayCore {
 	auth::RateLimiter per_principal;
 	auth::RateLimiter per_address;
 	auth::AuthFailureTracker auth_failures;
+	std::vector<auth::AddressRange> trusted_proxies;
 	audit::AuditBuffer audit_buffer;
 
 	GatewayCore(GatewayConfig c, ipc::Dispatcher::SendFn send, ipc::Dispatcher::CancelFn cancel)
@@ -66,11 +68,15 @@ struct GatewayCore {
 		per_address.set_rate(rate);
 		auth_failures.configure(auth::parse_rate(cfg.auth_fail_limit),
 		                        int64_t(cfg.auth_ban_seconds) * 1000);
+		trusted_proxies = auth::parse_address_ranges(cfg.trusted_proxies);
 	}
 
 	// Applies new settings that need no rebind.
 	void reconfigure(GatewayConfig c)
 	{
+		// New credentials or limits: whoever was banned may be honest now (docs/security.md).
+		if (!same_auth_settings(cfg, c))
+			auth_failures.lift_all(DispatcherSink::now_ms());
 		cfg = std::move(c);
 		authenticator.configure(cfg);
 		dispatcher.set_max_queue(std::size_t(cfg.max_queued_calls));

@@ -25,6 +25,7 @@ namespace mcp_supa::net
 struct HttpConn;
 struct WsConn;
 struct ExecConn;
+struct RequestHeaders;
 
 class HttpServer
 {
@@ -140,9 +141,24 @@ private:
 	void respond_rpc_error(lws *wsi, HttpConn &c, unsigned status, int code,
 	                       const std::string &msg);
 	void respond_unauthorized(lws *wsi, HttpConn &c, const std::string &why);
-	void respond_too_many(lws *wsi, HttpConn &c, int64_t wait_ms);
-	// Milliseconds this client address must wait (banned or over its rate); 0: go ahead.
+	void respond_too_many(lws *wsi, HttpConn &c, int64_t wait_ms,
+	                      const char *setting = "mcp_supa.rate_limit");
+	// Milliseconds this client address must wait (over its rate); 0: go ahead.
 	int64_t address_wait(const std::string &address);
+	// The outcome of admit(): status 0 (let in, auth holds the principal), 401 or 429.
+	struct Admission {
+		unsigned status = 0;
+		int64_t retry_ms = 0;
+		const char *setting = "mcp_supa.rate_limit"; // the setting a 429 names
+		auth::AuthResult auth;
+	};
+	// The per-address rate, then the credentials; a banned address meets a 429 only when its
+	// credentials fail (src/net/admission.cpp).
+	Admission admit(const RequestHeaders &h, const std::string &token);
+	// The body text of a 429 naming the setting that caused it.
+	static std::string too_many_message(int64_t wait_ms, const char *setting);
+	// Writes a whole JSON refusal (status, headers, body) at once; true on failure.
+	bool write_refusal(lws *wsi, unsigned status, const std::string &body, int64_t retry_ms);
 	// Counts a failed authentication; logs once when it starts a ban.
 	void note_auth_failure(const std::string &address);
 	int http_writeable(lws *wsi, HttpConn &c);
@@ -150,11 +166,18 @@ private:
 	void write_when_ready(lws *wsi, HttpConn &c);
 	int http_write_headers(lws *wsi, HttpConn &c);
 	int http_response_sent(lws *wsi, HttpConn &c);
+	int start_lingering(lws *wsi, HttpConn &c);
+	int keep_lingering(lws *wsi, HttpConn &c);
 	void deliver_http_reply(uint64_t serial, std::size_t slot, nlohmann::json response);
 	// Sends a server-to-client request on a POST's response, turning it into an SSE stream.
 	void sse_request(uint64_t serial, const nlohmann::json &msg);
 	// WebSocket
 	int ws_filter(lws *wsi, void *user);
+	// LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: answers a refused upgrade with its HTTP status and a
+	// JSON body (1), or lets it go on (0).
+	int ws_confirm_upgrade(lws *wsi);
+	// The credential of an upgrade: header, "mcp.auth.<token>" subprotocol or ?access_token=.
+	std::string ws_token(lws *wsi, const RequestHeaders &h);
 	void ws_message(lws *wsi, WsConn &c);
 	void ws_send(uint64_t serial, const nlohmann::json &msg);
 	std::map<uint64_t, lws *> ws_by_serial_;

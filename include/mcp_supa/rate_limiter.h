@@ -30,6 +30,8 @@ public:
 	{
 	}
 	void set_rate(Rate rate);
+	// Forgets every bucket.
+	void clear() { buckets_.clear(); }
 
 	// Takes one token for key at now_ms; 0 when allowed, else the milliseconds to wait.
 	int64_t acquire(const std::string &key, int64_t now_ms);
@@ -63,6 +65,8 @@ public:
 	// Records a failure; true when this failure started a ban (log it once).
 	bool record_failure(const std::string &address, int64_t now_ms);
 	std::size_t banned() const { return bans_.size(); }
+	// Lifts every ban and forgets the failures counted so far; returns how many were live.
+	std::size_t lift_all(int64_t now_ms);
 
 private:
 	RateLimiter limiter_;

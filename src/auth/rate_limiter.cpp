@@ -126,4 +126,14 @@ bool AuthFailureTracker::record_failure(const std::string &address, int64_t now_
 	return true;
 }
 
+std::size_t AuthFailureTracker::lift_all(int64_t now_ms)
+{
+	std::size_t n = 0;
+	for (const auto &[address, end] : bans_)
+		n += end > now_ms ? 1 : 0;
+	bans_.clear();
+	limiter_.clear();
+	return n;
+}
+
 } // namespace mcp_supa::auth

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mcp_supa/jwks.h"
+#include "mcp_supa/client_address.h"
 #include "mcp_supa/rate_limiter.h"
 
 namespace mcp_supa
@@ -188,9 +189,11 @@ GatewayConfig parse_gateway_config(std::string_view json)
 	cfg.executor_socket = string_member(j, "executor_socket", cfg.executor_socket);
 	cfg.rate_limit = string_member(j, "rate_limit", cfg.rate_limit);
 	cfg.auth_fail_limit = string_member(j, "auth_fail_limit", cfg.auth_fail_limit);
+	cfg.trusted_proxies = string_member(j, "trusted_proxies", cfg.trusted_proxies);
 	try {
 		auth::parse_rate(cfg.rate_limit);
 		auth::parse_rate(cfg.auth_fail_limit);
+		auth::parse_address_ranges(cfg.trusted_proxies);
 	} catch (const std::exception &e) {
 		throw ConfigError(e.what());
 	}
@@ -240,6 +243,7 @@ std::string serialize_gateway_config(const GatewayConfig &cfg)
 	                    {"executor_socket", cfg.executor_socket},
 	                    {"rate_limit", cfg.rate_limit},
 	                    {"auth_fail_limit", cfg.auth_fail_limit},
+	                    {"trusted_proxies", cfg.trusted_proxies},
 	                    {"auth_ban_seconds", cfg.auth_ban_seconds},
 	                    {"audit", cfg.audit},
 	                    {"allowed_statements", cfg.allowed_statements},
@@ -254,6 +258,19 @@ bool same_listeners(const GatewayConfig &a, const GatewayConfig &b)
 {
 	return a.port == b.port && a.listen_addresses == b.listen_addresses &&
 	       a.tls_cert_file == b.tls_cert_file && a.tls_key_file == b.tls_key_file;
+}
+
+} // namespace mcp_supa
+
+namespace mcp_supa
+{
+
+bool same_auth_settings(const GatewayConfig &a, const GatewayConfig &b)
+{
+	return a.jwt_secret == b.jwt_secret && a.jwks == b.jwks && a.jwks_url == b.jwks_url &&
+	       a.jwt_audience == b.jwt_audience && a.allowed_roles == b.allowed_roles &&
+	       a.allow_anonymous == b.allow_anonymous && a.auth_fail_limit == b.auth_fail_limit &&
+	       a.auth_ban_seconds == b.auth_ban_seconds && a.trusted_proxies == b.trusted_proxies;
 }
 
 } // namespace mcp_supa

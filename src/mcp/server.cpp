@@ -72,12 +72,14 @@ Json McpServer::confirmation_result(const Json &r, const std::string &principal_
 	    "query and \"confirm\": \"" +
 	    token + "\" (valid " + std::to_string(ConfirmationTokens::kTtlSeconds / 60) +
 	    " minutes, for this exact SQL only).";
+	// Not structuredContent, which must match execute_sql's outputSchema (docs/tools.md).
 	return {{"content", {{{"type", "text"}, {"text", text}}}},
-	        {"structuredContent",
-	         {{"confirmation_required", true},
-	          {"confirm", token},
-	          {"statements", statements},
-	          {"expires_in_seconds", ConfirmationTokens::kTtlSeconds}}},
+	        {"_meta",
+	         {{"mcp_supa",
+	           {{"confirmation_required", true},
+	            {"confirm", token},
+	            {"statements", statements},
+	            {"expires_in_seconds", ConfirmationTokens::kTtlSeconds}}}}},
 	        {"isError", true}};
 }
 

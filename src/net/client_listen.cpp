@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "mcp_supa/client_address.h"
 #include "mcp_supa/gateway_log.h"
 #include "mcp_supa/http_server.h"
 #include "mcp_supa/listen.h"
@@ -81,7 +82,9 @@ int HttpServer::on_client_listen(lws *wsi, int reason)
 		}
 		std::string address = peer_address(fd);
 		int &open = connections_per_address_[address];
-		if (open >= kMaxConnectionsPerAddress) {
+		// A trusted reverse proxy carries every client's connections: no cap of one address.
+		bool capped = !auth::address_in(core_->trusted_proxies, address);
+		if (capped && open >= kMaxConnectionsPerAddress) {
 			// Said once while the address stays at its limit.
 			if (refusing_.insert(address).second)
 				log(LogLevel::Warning,

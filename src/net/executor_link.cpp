@@ -168,6 +168,15 @@ void HttpServer::exec_frame(lws *wsi, ExecConn &c, const std::string &payload)
 		c.executor = core_->dispatcher.add_executor(pid);
 		exec_by_id_[c.executor] = wsi;
 		log(LogLevel::Debug, "executor PID %d connected", int(pid));
+	} else if (type == "lift_bans" && c.executor == 0) {
+		// mcp_supa.lift_bans() from a backend of this server (same OS user, SO_PEERCRED).
+		std::size_t n = core_->auth_failures.lift_all(DispatcherSink::now_ms());
+		log(LogLevel::Log, "lifted %zu authentication-failure ban(s) (mcp_supa.lift_bans())", n);
+		c.out.push_back(ipc::encode_frame(json{{"type", "lifted"}, {"bans", n}}.dump()));
+		if (!flush_frames(lws_get_socket_fd(wsi), c))
+			lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+		else if (!c.out.empty())
+			lws_callback_on_writable(wsi);
 	} else if (type == "result" && c.executor != 0)
 		core_->dispatcher.on_result(c.executor, msg);
 	else

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <libwebsockets.h>
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <vector>
 
@@ -235,6 +236,9 @@ struct HttpConn {
 	bool defer_until_body = false; // a refusal waits until the body is read (no reset)
 	bool body_complete = false;
 	bool reading_paused = false; // a pipelined request waits: answer this one, then close
+	bool drain_after = false; // answered before its body: read and discard the rest, then close
+	bool lingering = false;   // the answer is out; draining the body before closing
+	int64_t linger_until_ms = 0;
 	mcp::Principal principal;
 	// the response being written
 	unsigned status = 0;
@@ -615,9 +619,7 @@ void HttpServer::respond_unauthorized(lws *wsi, HttpConn &c, const std::string &
 
 int64_t HttpServer::address_wait(const std::string &address)
 {
-	int64_t now = DispatcherSink::now_ms();
-	int64_t ban = core_->auth_failures.banned_for(address, now);
-	return ban > 0 ? ban : core_->per_address.acquire(address, now);
+	return core_->per_address.acquire(address, DispatcherSink::now_ms());
 }
 
 void HttpServer::note_auth_failure(const std::string &address)
@@ -629,12 +631,10 @@ void HttpServer::note_auth_failure(const std::string &address)
 		    address.c_str(), core_->cfg.auth_ban_seconds, core_->cfg.auth_fail_limit.c_str());
 }
 
-void HttpServer::respond_too_many(lws *wsi, HttpConn &c, int64_t wait_ms)
+void HttpServer::respond_too_many(lws *wsi, HttpConn &c, int64_t wait_ms, const char *setting)
 {
 	c.retry_after = std::to_string((wait_ms + 999) / 1000);
-	respond(wsi, c, 429,
-	        error_body(429, "too many requests (mcp_supa.rate_limit); retry after " +
-	                            c.retry_after + " s"));
+	respond(wsi, c, 429, error_body(429, too_many_message(wait_ms, setting)));
 }
 
 // Writes the response headers, and on HTTP/1.x the start of the body with them: one send
@@ -732,11 +732,34 @@ int HttpServer::http_response_sent(lws *wsi, HttpConn &c)
 	}
 	c.responded = false;
 	if (c.close_after)
-		return -1;
-	// Reading resumes with the next (perhaps pipelined) request.
-	if (c.body_complete)
-		lws_rx_flow_control(wsi, 1);
+		return c.drain_after && !c.body_complete ? start_lingering(wsi, c) : -1;
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+// Lingering close, as nginx does: the response is out; half-close, then read and discard
+// the rest of the body (each chunk within kLingerIdleS, all within kLingerTotalS) so closing
+// cannot reset the connection before the client read the answer.
+int HttpServer::start_lingering(lws *wsi, HttpConn &c)
+{
+	constexpr int kLingerIdleS = 5; // as keep_lingering
+	constexpr int64_t kLingerTotalMs = 30000;
+	if (lws_get_network_wsi(wsi) != wsi)
+		return -1; // an h2 stream: resetting it leaves the connection alone
+	if (!lws_is_ssl(wsi))
+		shutdown(lws_get_socket_fd(wsi), SHUT_WR);
+	c.lingering = true;
+	c.linger_until_ms = DispatcherSink::now_ms() + kLingerTotalMs;
+	lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, kLingerIdleS);
+	return 0;
+}
+
+// A discarded chunk of a lingering connection's body: more time, unless the total is spent.
+int HttpServer::keep_lingering(lws *wsi, HttpConn &c)
+{
+	if (DispatcherSink::now_ms() > c.linger_until_ms)
+		return -1;
+	lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, 5);
+	return 0;
 }
 
 // ---- request handling ----------------------------------------------------------------------
@@ -750,6 +773,7 @@ int HttpServer::http_request(lws *wsi, HttpConn &c)
 	std::string path = uri ? std::string(uri, std::size_t(uri_len)) : std::string();
 	c.method = method_name(m);
 	c.headers = read_headers(wsi);
+	resolve_client_address(wsi, c.headers, core_->trusted_proxies);
 	RouteMatch match = route_request(c.method, path);
 	c.route = match.route;
 	std::string framing = framing_problem(content_lengths(wsi),
@@ -800,29 +824,25 @@ int HttpServer::http_request(lws *wsi, HttpConn &c)
 		return 0;
 	}
 	if (has_body && declared > uint64_t(cfg.max_request_bytes)) {
+		// Answered at once; the body is drained afterwards so the client reads the 413.
+		c.defer_until_body = false;
+		c.drain_after = true;
 		respond(wsi, c, 413,
 		        error_body(413, "request body exceeds mcp_supa.max_request_bytes (" +
 		                            std::to_string(cfg.max_request_bytes) + " bytes)"));
 		return 0;
 	}
-	if (int64_t wait = address_wait(c.headers.peer)) {
-		// A banned address is not audited per request: its ban was logged once.
-		if (core_->auth_failures.banned_for(c.headers.peer, DispatcherSink::now_ms()) == 0)
-			audit_refusal("rate_limited", c.headers.peer, nullptr, "client address over its rate");
-		respond_too_many(wsi, c, wait);
+	Admission admitted =
+	    admit(c.headers, auth::pick_token(c.headers.authorization, c.headers.apikey));
+	if (admitted.status == 429) {
+		respond_too_many(wsi, c, admitted.retry_ms, admitted.setting);
 		return 0;
 	}
-	auto auth = core_->authenticator.authenticate(
-	    auth::pick_token(c.headers.authorization, c.headers.apikey), int64_t(time(nullptr)));
-	if (!auth.ok) {
-		note_auth_failure(c.headers.peer);
-		audit_refusal("auth_failed", c.headers.peer, nullptr, auth.error);
-		if (auth.unknown_key)
-			jwks_maybe_refresh(true);
-		respond_unauthorized(wsi, c, auth.error);
+	if (admitted.status != 0) {
+		respond_unauthorized(wsi, c, admitted.auth.error);
 		return 0;
 	}
-	c.principal = auth.principal;
+	c.principal = admitted.auth.principal;
 	if (int64_t wait = core_->per_principal.acquire(c.principal.caller_key(c.headers.peer),
 	                                               DispatcherSink::now_ms())) {
 		audit_refusal("rate_limited", c.headers.peer, &c.principal, "principal over its rate");
@@ -1054,6 +1074,8 @@ int HttpServer::on_http(lws *wsi, int reason, void *user, void *in, std::size_t 
 			}
 			case LWS_CALLBACK_HTTP_BODY: {
 				HttpConn *c = slot ? *slot : nullptr;
+				if (c && c->lingering)
+					return keep_lingering(wsi, *c);
 				if (!c || c->responded || c->body_too_large)
 					return 0;
 				if (c->body.size() + len > std::size_t(core_->cfg.max_request_bytes)) {
@@ -1073,6 +1095,8 @@ int HttpServer::on_http(lws *wsi, int reason, void *user, void *in, std::size_t 
 				if (c->body_complete)
 					return pipelined_after_body(wsi, *c);
 				c->body_complete = true;
+				if (c->lingering)
+					return -1; // all read: closing sends a clean FIN
 				if (c->responded) {
 					write_when_ready(wsi, *c); // a refusal waited for the body
 					return 0;
@@ -1083,6 +1107,8 @@ int HttpServer::on_http(lws *wsi, int reason, void *user, void *in, std::size_t 
 				HttpConn *c = slot ? *slot : nullptr;
 				return c ? http_writeable(wsi, *c) : 0;
 			}
+			case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+				return ws_confirm_upgrade(wsi);
 			case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 				return 1; // a WebSocket upgrade without the "mcp" subprotocol
 			case LWS_CALLBACK_WSI_DESTROY:

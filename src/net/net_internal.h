@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "mcp_supa/client_address.h"
 #include "mcp_supa/gateway_config.h"
 
 struct lws;
@@ -25,6 +26,9 @@ std::string custom_header(lws *wsi, const char *name_with_colon);
 // copies whatever it cannot send at once, so the buffer is free again when lws_write returns.
 unsigned char *write_scratch(std::size_t n);
 RequestHeaders read_headers(lws *wsi);
+// Behind a trusted proxy: the client address from X-Forwarded-For / Forwarded (admission.cpp).
+void resolve_client_address(lws *wsi, RequestHeaders &h,
+                            const std::vector<auth::AddressRange> &trusted);
 // "" when Origin and Host are acceptable, else why not (answered with 403).
 std::string check_origin_and_host(const RequestHeaders &h, const GatewayConfig &cfg);
 // method/path/headers/client address as the request.* settings of a job.

@@ -54,26 +54,8 @@ std::string token_from_subprotocols(const std::string &list)
 
 } // namespace
 
-int HttpServer::ws_filter(lws *wsi, void *user)
+std::string HttpServer::ws_token(lws *wsi, const RequestHeaders &h)
 {
-	const GatewayConfig &cfg = core_->cfg;
-	char uri[64] = {0};
-	if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) < 0)
-		return 1;
-	std::string path = uri;
-	path = path.substr(0, path.find('?'));
-	if (path != "/mcp" && path != "/ws")
-		return 1;
-	RequestHeaders h = read_headers(wsi);
-	std::string why = check_origin_and_host(h, cfg);
-	if (!why.empty()) {
-		log(LogLevel::Debug, "refused WebSocket upgrade: %s", why.c_str());
-		return 1;
-	}
-	if (address_wait(h.peer) > 0) {
-		log(LogLevel::Debug, "refused WebSocket upgrade from %s: rate limited", h.peer.c_str());
-		return 1;
-	}
 	std::string token = auth::pick_token(h.authorization, h.apikey);
 	if (token.empty())
 		token = token_from_subprotocols(h.subprotocols);
@@ -85,12 +67,30 @@ int HttpServer::ws_filter(lws *wsi, void *user)
 		if (v)
 			token = v;
 	}
-	auto auth = core_->authenticator.authenticate(token, int64_t(time(nullptr)));
+	return token;
+}
+
+int HttpServer::ws_filter(lws *wsi, void *user)
+{
+	const GatewayConfig &cfg = core_->cfg;
+	char uri[64] = {0};
+	if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) < 0)
+		return 1;
+	std::string path = uri;
+	path = path.substr(0, path.find('?'));
+	if (path != "/mcp" && path != "/ws")
+		return 1;
+	RequestHeaders h = read_headers(wsi);
+	resolve_client_address(wsi, h, core_->trusted_proxies);
+	// The rate, the ban and failed credentials were answered in ws_confirm_upgrade (with an
+	// HTTP status); these checks only guard against a path that skipped it.
+	std::string why = check_origin_and_host(h, cfg);
+	if (!why.empty()) {
+		log(LogLevel::Debug, "refused WebSocket upgrade: %s", why.c_str());
+		return 1;
+	}
+	auto auth = core_->authenticator.authenticate(ws_token(wsi, h), int64_t(time(nullptr)));
 	if (!auth.ok) {
-		note_auth_failure(h.peer);
-		audit_refusal("auth_failed", h.peer, nullptr, auth.error);
-		if (auth.unknown_key)
-			jwks_maybe_refresh(true);
 		log(LogLevel::Debug, "refused WebSocket upgrade: %s", auth.error.c_str());
 		return 1;
 	}

@@ -1,6 +1,7 @@
 // The mcp_supa.* GUCs: definitions, defaults and check hooks (docs/configuration.md).
 #include "postgres_headers.h"
 
+#include "mcp_supa/client_address.h"
 #include "mcp_supa/gateway_config.h"
 #include "mcp_supa/jwks.h"
 #include "mcp_supa/pg/guc.h"
@@ -22,8 +23,8 @@ char *guc_allowed_roles = nullptr;
 bool guc_allow_anonymous = false;
 bool guc_read_only = false;
 bool guc_allow_do = false;
-int guc_max_rows = 1000;
-int guc_max_result_bytes = 1024 * 1024;
+int guc_max_rows = 100;
+int guc_max_result_bytes = 32 * 1024;
 int guc_statement_timeout_ms = 30000;
 int guc_max_request_bytes = 1024 * 1024;
 int guc_max_queued_calls = 256;
@@ -31,6 +32,7 @@ char *guc_allowed_origins = nullptr;
 char *guc_rate_limit = nullptr;
 char *guc_auth_fail_limit = nullptr;
 int guc_auth_ban_time_s = 300;
+char *guc_trusted_proxies = nullptr;
 bool guc_audit = true;
 char *guc_allowed_statements = nullptr;
 bool guc_confirm_destructive = true;
@@ -102,6 +104,18 @@ bool check_allowed_origins(char **newval, void **, GucSource)
 {
 	try {
 		parse_origin_list(*newval ? *newval : "");
+		return true;
+	} catch (const std::exception &e) {
+		GUC_check_errdetail("%s", e.what());
+		return false;
+	}
+}
+
+// Refuses proxy lists with entries that are not IP addresses or CIDR ranges.
+bool check_trusted_proxies(char **newval, void **, GucSource)
+{
+	try {
+		auth::parse_address_ranges(*newval ? *newval : "");
 		return true;
 	} catch (const std::exception &e) {
 		GUC_check_errdetail("%s", e.what());
@@ -229,12 +243,15 @@ void define_gucs()
 	                         "Statements inside a DO block escape the statement classifier.",
 	                         &guc_allow_do, false, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 	DefineCustomIntVariable("mcp_supa.max_rows", "Sets the most rows a tool call returns.",
-	                        "Further rows are not fetched; the result says it was truncated.",
-	                        &guc_max_rows, 1000, 1, 1000000, PGC_SIGHUP, 0, nullptr, nullptr,
+	                        "Further rows are not fetched; the result says it was truncated. The "
+	                        "default fits a model's context (docs/configuration.md).",
+	                        &guc_max_rows, 100, 1, 1000000, PGC_SIGHUP, 0, nullptr, nullptr,
 	                        nullptr);
 	DefineCustomIntVariable("mcp_supa.max_result_bytes",
-	                        "Sets the most bytes of rows a tool call returns.", nullptr,
-	                        &guc_max_result_bytes, 1024 * 1024, 1024, 256 * 1024 * 1024, PGC_SIGHUP,
+	                        "Sets the most bytes of rows a tool call returns.",
+	                        "The rows travel twice (structured and as text): the default keeps a "
+	                        "result within what MCP clients hand a model.",
+	                        &guc_max_result_bytes, 32 * 1024, 1024, 256 * 1024 * 1024, PGC_SIGHUP,
 	                        GUC_UNIT_BYTE, nullptr, nullptr, nullptr);
 	DefineCustomIntVariable("mcp_supa.statement_timeout", "Sets the longest a tool call may run.",
 	                        "Caps the role's own statement_timeout; it never raises it.",
@@ -266,6 +283,12 @@ void define_gucs()
 	    "mcp_supa.auth_ban_time",
 	    "Sets how long an address that failed authentication too often is blocked.", nullptr,
 	    &guc_auth_ban_time_s, 300, 1, 86400, PGC_SIGHUP, GUC_UNIT_S, nullptr, nullptr, nullptr);
+	DefineCustomStringVariable(
+	    "mcp_supa.trusted_proxies",
+	    "Sets the reverse proxies whose X-Forwarded-For or Forwarded header names the client.",
+	    "Comma-separated IP addresses or CIDR ranges (such as Kong's); only a request from one of "
+	    "them has its client address taken from the rightmost untrusted hop.",
+	    &guc_trusted_proxies, "", PGC_SIGHUP, 0, check_trusted_proxies, nullptr, nullptr);
 	DefineCustomBoolVariable("mcp_supa.audit",
 	                         "Sets whether MCP calls are written to mcp_supa.audit_log.", nullptr,
 	                         &guc_audit, true, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);

@@ -65,6 +65,7 @@ GatewayConfig current_config()
 	cfg.rate_limit = guc_rate_limit ? guc_rate_limit : "";
 	cfg.auth_fail_limit = guc_auth_fail_limit ? guc_auth_fail_limit : "";
 	cfg.auth_ban_seconds = guc_auth_ban_time_s;
+	cfg.trusted_proxies = guc_trusted_proxies ? guc_trusted_proxies : "";
 	cfg.audit = guc_audit;
 	cfg.allowed_statements = guc_allowed_statements ? guc_allowed_statements : "";
 	cfg.confirm_destructive = guc_confirm_destructive;

@@ -31,11 +31,11 @@ test('DELETE without WHERE is held back with a token, and runs once confirmed', 
   const q = 'delete from public.scratch';
   const first = await call(service, { query: q });
   assert.equal(first.isError, true);
-  assert.equal(first.structuredContent.confirmation_required, true);
-  assert.match(first.structuredContent.statements, /delete from public\.scratch/);
+  assert.equal(first._meta.mcp_supa.confirmation_required, true);
+  assert.match(first._meta.mcp_supa.statements, /delete from public\.scratch/);
   assert.match(first.content[0].text, /Nothing was run/);
   assert.equal(await count(), 10, 'nothing ran on the first call');
-  const token = first.structuredContent.confirm;
+  const token = first._meta.mcp_supa.confirm;
   const second = await call(service, { query: q, confirm: token });
   assert.equal(second.isError, false, second.content?.[0]?.text);
   assert.equal(second.structuredContent.command, 'DELETE');
@@ -52,7 +52,7 @@ test('DELETE without WHERE is held back with a token, and runs once confirmed', 
 
 test('the token is bound to the exact SQL and to the caller', async () => {
   const q = 'truncate public.scratch';
-  const { structuredContent: { confirm } } = await call(service, { query: q });
+  const { _meta: { mcp_supa: { confirm } } } = await call(service, { query: q });
   const otherSql = await call(service, { query: 'truncate public.scratch cascade', confirm });
   assert.equal(otherSql.isError, true);
   assert.match(otherSql.content[0].text, /invalid or expired/);
@@ -68,7 +68,7 @@ test('plain writes and reads need no confirmation; DROP does', async () => {
   const upd = await sql(service, "update public.scratch set v = 'x' where id = 1");
   assert.equal(upd.structuredContent.command, 'UPDATE');
   const drop = await call(service, { query: 'select 1; drop table public.scratch' });
-  assert.equal(drop.structuredContent.confirmation_required, true);
+  assert.equal(drop._meta.mcp_supa.confirmation_required, true);
   assert.equal(await count(), 10);
 });
 
@@ -81,7 +81,7 @@ test('mcp_supa.allowed_statements limits statement classes; classify() shows the
       return r.isError && /allowed_statements/.test(r.content[0].text) ? r : null;
     }, { timeoutMs: 5000 });
     assert.ok(refused);
-    assert.equal(refused.structuredContent.refused, true);
+    assert.equal(refused._meta.mcp_supa.refused, true);
     assert.equal((await sql(service, 'select count(*)::int n from public.scratch')).structuredContent.rows[0].n, 10);
     assert.equal((await sql(service, 'values (1)')).structuredContent.rows.length, 1);
   } finally {

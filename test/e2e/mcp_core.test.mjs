@@ -84,12 +84,12 @@ test('SQL errors are tool errors with SQLSTATE, message and position', async () 
   const c = await http(tok.alice);
   const syntax = await sql(c, 'select * fromm notes', { allowError: true });
   assert.equal(syntax.isError, true);
-  assert.equal(syntax.structuredContent.error.sqlstate, '42601');
-  assert.ok(syntax.structuredContent.error.position > 0);
+  assert.equal(syntax._meta.mcp_supa.error.sqlstate, '42601');
+  assert.ok(syntax._meta.mcp_supa.error.position > 0);
   assert.match(syntax.content[0].text, /42601/);
   const perm = await sql(c, 'select * from auth.users', { allowError: true });
   assert.equal(perm.isError, true);
-  assert.equal(perm.structuredContent.error.sqlstate, '42501');
+  assert.equal(perm._meta.mcp_supa.error.sqlstate, '42501');
 });
 
 test('every way to change role, session authorization or claims fails', async () => {
@@ -135,7 +135,7 @@ test('writes commit as the caller and RLS WITH CHECK applies', async () => {
   assert.deepEqual(rows, [{ owner_id: BOB }]);
   const forged = await sql(c, `insert into notes (owner_id, title) values ('${ALICE}', 'forged')`, { allowError: true });
   assert.equal(forged.isError, true);
-  assert.equal(forged.structuredContent.error.sqlstate, '42501');
+  assert.equal(forged._meta.mcp_supa.error.sqlstate, '42501');
   await cluster.query("delete from notes where title = 'Bob new'");
 });
 
@@ -159,7 +159,7 @@ test("the role's statement_timeout applies: anon gets 3 s", async () => {
   const r = await sql(c, 'select pg_sleep(6)', { allowError: true });
   const elapsed = Date.now() - t0;
   assert.equal(r.isError, true);
-  assert.equal(r.structuredContent.error.sqlstate, '57014');
+  assert.equal(r._meta.mcp_supa.error.sqlstate, '57014');
   assert.ok(elapsed < 5800, `took ${elapsed} ms`);
 });
 

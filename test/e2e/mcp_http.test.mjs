@@ -14,7 +14,7 @@ const init = (id = 1, version = '2025-11-25') => ({
 });
 
 before(async () => {
-  cluster = await startCluster({ conf: { 'mcp_supa.max_request_bytes': "'64kB'" } });
+  cluster = await startCluster({ conf: { 'mcp_supa.max_request_bytes': "'64kB'", 'mcp_supa.max_result_bytes': "'1MB'" } });
   url = cluster.mcpUrl;
   tok = tokens(cluster.jwtSecret);
   assert.ok(await waitFor(() => fetch(`${url}/health`).then((r) => r.ok)));

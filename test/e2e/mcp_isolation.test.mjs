@@ -58,7 +58,7 @@ test('lastval() from one call is gone in the next', async () => {
   await sql(alice, "insert into notes (title) values ('seq probe')");
   const r = await sql(bob, 'select lastval()', { allowError: true });
   assert.equal(r.isError, true);
-  assert.equal(r.structuredContent.error.sqlstate, '55000');
+  assert.equal(r._meta.mcp_supa.error.sqlstate, '55000');
   await cluster.query("delete from notes where title = 'seq probe'");
 });
 
@@ -89,7 +89,7 @@ test('mcp_supa.read_only: nothing a call does is committed', async () => {
     assert.equal(rows[0].n, 0, 'a read-only call committed a row');
     const r = await sql(alice, "insert into notes (title) values ('ro 6')", { allowError: true });
     assert.equal(r.isError, true);
-    assert.equal(r.structuredContent.error.sqlstate, '25006');
+    assert.equal(r._meta.mcp_supa.error.sqlstate, '25006');
   } finally {
     await cluster.query('alter system reset mcp_supa.read_only');
     await cluster.reload();

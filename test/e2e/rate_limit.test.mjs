@@ -67,21 +67,44 @@ test('over WebSocket the limit is a JSON-RPC error, and the connection stays', a
   sock.close();
 });
 
-test('repeated authentication failures block the address for a while, logged once', async () => {
+test('repeated authentication failures block guessing from the address, logged once; valid credentials are still served', async () => {
   const { cluster, url, tok } = await limited();
   const bad = { Authorization: `Bearer ${makeJwt('wrong-secret-wrong-secret-wrong-secret', { role: 'anon' })}` };
   const statuses = [];
-  for (let i = 0; i < 8; i++) statuses.push((await rawPost(url, init, bad)).status);
+  let blocked;
+  for (let i = 0; i < 8; i++) {
+    const r = await rawPost(url, init, bad);
+    statuses.push(r.status);
+    blocked = { status: r.status, retryAfter: r.headers.get('retry-after'), body: await r.json() };
+  }
   assert.deepEqual(statuses.slice(0, 3), [401, 401, 401]);
-  assert.equal(statuses[statuses.length - 1], 429);
-  // Even a valid token is refused while the address is blocked.
-  const blocked = await rawPost(url, init, { Authorization: `Bearer ${tok.service}` });
   assert.equal(blocked.status, 429);
-  assert.ok(Number(blocked.headers.get('retry-after')) >= 1);
+  assert.ok(Number(blocked.retryAfter) >= 1);
+  assert.match(blocked.body.error.message, /mcp_supa\.auth_fail_limit/);
+  assert.doesNotMatch(blocked.body.error.message, /mcp_supa\.rate_limit/);
+  // A ban stops guessing, not users: a valid token from the banned address is served.
+  const valid = await rawPost(url, init, { Authorization: `Bearer ${tok.service}` });
+  assert.equal(valid.status, 200);
+  // Over WebSocket too: the valid upgrade opens, a bad one is answered 429 with a JSON body.
+  const wsUrl = `${url.replace('http', 'ws')}/mcp`;
+  const upgrade = (token) => new Promise((resolve) => {
+    const sock = new WebSocket(wsUrl, ['mcp'], { headers: { Authorization: `Bearer ${token}` } });
+    sock.on('open', () => { sock.close(); resolve({ opened: true }); });
+    sock.on('unexpected-response', (req, res) => {
+      let body = '';
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    });
+    sock.on('error', (e) => resolve({ error: e.message }));
+  });
+  assert.deepEqual(await upgrade(tok.alice), { opened: true });
+  const refused = await upgrade(bad.Authorization.slice(7));
+  assert.equal(refused.status, 429, JSON.stringify(refused));
+  assert.match(JSON.parse(refused.body).error.message, /mcp_supa\.auth_fail_limit/);
   const lines = cluster.log().split('\n').filter((l) => l.includes('blocking client address'));
   assert.equal(lines.length, 1, lines.join('\n'));
   // The block ends by itself.
-  const freed = await waitFor(async () => (await rawPost(url, init, { Authorization: `Bearer ${tok.service}` })).status === 200,
+  const freed = await waitFor(async () => (await rawPost(url, init, bad)).status === 401,
     { timeoutMs: 10000, intervalMs: 500 });
   assert.ok(freed);
 });

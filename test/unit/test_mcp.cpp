@@ -181,7 +181,60 @@ TEST_CASE("SQL errors become tool errors with every field", "[tools]")
 	std::string text = r["content"][0]["text"];
 	CHECK_THAT(text, Catch::Contains("42601") && Catch::Contains("HINT: check it") &&
 	                     Catch::Contains("POSITION: 10"));
-	CHECK(r["structuredContent"]["error"]["sqlstate"] == "42601");
+	// Error results carry no structuredContent (it would not match the outputSchema).
+	CHECK_FALSE(r.contains("structuredContent"));
+	CHECK(r["_meta"]["mcp_supa"]["error"]["sqlstate"] == "42601");
+}
+
+namespace
+{
+
+// The output schema a tool declares.
+Json output_schema(const std::string &tool)
+{
+	for (const auto &d : tools::tool_definitions())
+		if (d["name"] == tool)
+			return d["outputSchema"];
+	return nullptr;
+}
+
+// True when every required property of the tool's outputSchema is in structured.
+bool has_required(const std::string &tool, const Json &structured)
+{
+	for (const auto &k : output_schema(tool)["required"])
+		if (!structured.contains(k.get<std::string>()))
+			return false;
+	return true;
+}
+
+} // namespace
+
+TEST_CASE("every result matches its tool's output schema; data carries the warning", "[tools]")
+{
+	Json err = {{"ok", false}, {"error", {{"sqlstate", "57014"}, {"message", "canceled"}}}};
+	for (const char *tool : {"execute_sql", "explain_query", "list_tables"})
+		CHECK_FALSE(tools::shape_result(tool, Json::object(), err, "t").contains("structuredContent"));
+	Json refused = {{"ok", false}, {"refused", true}, {"error", {{"message", "no"}}}};
+	CHECK_FALSE(
+	    tools::shape_result("execute_sql", Json::object(), refused, "t").contains("structuredContent"));
+	Json ok = {{"ok", true},
+	           {"command", "SELECT"},
+	           {"rows", Json::array({{{"result", Json::array()}}})},
+	           {"row_count", 1},
+	           {"truncated", false},
+	           {"columns", Json::array()}};
+	for (const char *tool :
+	     {"execute_sql", "explain_query", "list_tables", "list_extensions", "describe_table"}) {
+		Json r = tools::shape_result(tool, {{"table", "t"}}, ok, "t");
+		INFO(tool);
+		REQUIRE(r.contains("structuredContent"));
+		CHECK(has_required(tool, r["structuredContent"]));
+		CHECK_THAT(r["structuredContent"]["warning"].get<std::string>(),
+		           Catch::Contains("untrusted"));
+	}
+	Json fast = Json::parse(tools::sql_result_text(
+	    {{"ok", true}, {"rows_json", "[]"}, {"columns_json", "[]"}, {"command", "SELECT"}}, "t"));
+	CHECK(has_required("execute_sql", fast["structuredContent"]));
 }
 
 TEST_CASE("tool arguments are validated before any job", "[tools]")

@@ -25,6 +25,7 @@ extern int guc_max_queued_calls;
 extern char *guc_allowed_origins;
 extern char *guc_rate_limit;
 extern char *guc_auth_fail_limit;
+extern char *guc_trusted_proxies;
 extern int guc_auth_ban_time_s;
 extern bool guc_audit;
 extern char *guc_allowed_statements;
