@@ -326,6 +326,7 @@ StatementClass *classify_sql(const char *sql, int *count)
 		RawStmt *raw = lfirst_node(RawStmt, lc);
 		StatementClass &sc = out[i++];
 		sc.stmt = raw->stmt;
+		sc.raw = raw;
 		sc.location = raw->stmt_location < 0 ? 0 : raw->stmt_location;
 		sc.length = raw->stmt_len > 0 ? raw->stmt_len : total - sc.location;
 		classify_node(sc, raw->stmt);
