@@ -3,6 +3,8 @@
 // so an ERROR's longjmp back into run_job skips nothing.
 #include "postgres_headers.h"
 
+#include <csignal>
+
 #include "job_runner.h"
 
 #include "audit_writer.h"
@@ -79,6 +81,35 @@ struct JobState {
 JobState st;
 
 MemoryContext result_ctx = nullptr;
+
+// The timeout that terminates the executor past a job's deadline plus the grace.
+TimeoutId deadline_kill_timeout = MAX_TIMEOUTS;
+volatile sig_atomic_t deadline_killed = 0;
+
+// Past the deadline and the grace: die as at pg_terminate_backend, at the next interrupt
+// check; a FATAL cannot be caught by any exception block. Runs in the SIGALRM handler.
+void deadline_kill_handler()
+{
+	deadline_killed = 1;
+	InterruptPending = true;
+	ProcDiePending = true;
+	SetLatch(MyLatch);
+}
+
+// Arms the termination at the deadline plus the grace (registered on first use).
+void arm_deadline_kill(int timeout_ms)
+{
+	if (deadline_kill_timeout == MAX_TIMEOUTS)
+		deadline_kill_timeout = RegisterTimeout(USER_TIMEOUT, deadline_kill_handler);
+	enable_timeout_after(deadline_kill_timeout, timeout_ms + kCancelGraceMs);
+}
+
+// Disarms it (success and error paths).
+void disarm_deadline_kill()
+{
+	if (deadline_kill_timeout != MAX_TIMEOUTS)
+		disable_timeout(deadline_kill_timeout, false);
+}
 
 // The smaller of the caller's limit (ignored when <= 0) and the server's.
 int clamp_limit(int requested, int server)
@@ -538,7 +569,9 @@ void job_steps(const JobSpec *job, JobResult *out)
 	set_claims_locked(true);
 	enter_identity(role);
 	set_utility_guard(true);
-	enable_timeout_after(STATEMENT_TIMEOUT, effective_timeout(job, role_timeout_ms));
+	int timeout_ms = effective_timeout(job, role_timeout_ms);
+	enable_timeout_after(STATEMENT_TIMEOUT, timeout_ms);
+	arm_deadline_kill(timeout_ms);
 	PushActiveSnapshot(GetTransactionSnapshot());
 
 	int count = 0;
@@ -564,6 +597,7 @@ void job_steps(const JobSpec *job, JobResult *out)
 	else
 		AbortCurrentTransaction(); // read-only rests on never committing (step 9)
 	disable_timeout(STATEMENT_TIMEOUT, false);
+	disarm_deadline_kill();
 	out->ok = true;
 }
 
@@ -572,6 +606,7 @@ void recover_from_error()
 {
 	HOLD_INTERRUPTS();
 	disable_timeout(STATEMENT_TIMEOUT, false);
+	disarm_deadline_kill();
 	QueryCancelPending = false;
 	leave_identity();
 	AbortCurrentTransaction(); // also reverts every setting the job made
@@ -628,6 +663,11 @@ void reseed_random()
 }
 
 } // namespace
+
+bool job_deadline_killed()
+{
+	return deadline_killed != 0;
+}
 
 void for_each_setting(ArrayType *config, void (*fn)(char *name, char *value, void *arg), void *arg)
 {
