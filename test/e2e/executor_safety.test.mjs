@@ -234,3 +234,50 @@ test('EXPLAIN ANALYZE hides Rows Removed by Filter from roles that RLS applies t
   const svc = ok(await run('service', 'EXPLAIN (ANALYZE, FORMAT JSON) SELECT * FROM scratch.victims WHERE id > 3'));
   assert.match(JSON.stringify(svc.rows), /Rows Removed by Filter/);
 });
+
+// ---- 4. one audit record cannot erase its batch -----------------------------------------------
+
+// An audit batch as the gateway sends it: a JSON header, a NUL byte, then each record's 15
+// fields as <u32 big-endian length><bytes> (null: 0xFFFFFFFF) (docs/ipc.md).
+function auditBatch(id, records) {
+  const parts = [Buffer.from(JSON.stringify({ id, kind: 'audit', type: 'job' })), Buffer.from([0])];
+  for (const r of records) {
+    const fields = [String(Date.now() * 1000), r.request_id, null, '127.0.0.1', 'tester', 'anon', 'jwt',
+      'execute_sql', r.arguments, 'ok', null, null, '1', '2', '0.5'];
+    for (const f of fields) {
+      const head = Buffer.alloc(4);
+      if (f === null) {
+        head.writeUInt32BE(0xFFFFFFFF);
+        parts.push(head);
+      } else {
+        const body = Buffer.from(f, 'utf8');
+        head.writeUInt32BE(body.length);
+        parts.push(head, body);
+      }
+    }
+  }
+  return Buffer.concat(parts);
+}
+
+test('an audit record jsonb cannot hold (\\u0000, deep nesting) fails none of its neighbours', async () => {
+  const records = [
+    { request_id: 'nb-1', arguments: '{"query":"select 1"}' },
+    { request_id: 'nb-nul', arguments: '{"query":"select \\u0000"}' },
+    { request_id: 'nb-deep', arguments: '['.repeat(20000) + ']'.repeat(20000) },
+    { request_id: 'nb-big', arguments: '{"n":1e1000000}' },
+    { request_id: 'nb-2', arguments: '{"query":"select 2"}' },
+  ];
+  const r = await ex[0].run(auditBatch('audit-1', records), 30000, 'audit-1');
+  assert.ok(!r.closed && !r.timedOut);
+  const { rows } = await cluster.query(
+    "SELECT request_id, arguments FROM mcp_supa.audit_log WHERE request_id LIKE 'nb-%' ORDER BY request_id");
+  assert.deepEqual(rows.map((x) => x.request_id), ['nb-1', 'nb-2', 'nb-big', 'nb-deep', 'nb-nul']);
+  const byId = Object.fromEntries(rows.map((x) => [x.request_id, x.arguments]));
+  assert.deepEqual(byId['nb-1'], { query: 'select 1' });
+  assert.equal(byId['nb-nul'].text, '{"query":"select \\u0000"}');
+  assert.ok(byId['nb-nul'].unstorable);
+  assert.equal(byId['nb-deep'].text.length, 40000);
+  assert.equal(byId['nb-big'].text, '{"n":1e1000000}');
+  assert.equal(r.ok, true, JSON.stringify(r));
+  assert.equal(r.row_count, 5);
+});
