@@ -152,7 +152,8 @@ bool api_key_grants_role(const char *hash_hex, const char *role)
 }
 
 // The role to run as: it exists, and the session role is a member of it (or an active API
-// key was made for it), else a clear error.
+// key was made for it), else a clear error. A call made with an API key runs only while the
+// key is active: the gateway's copy of the key list may be a refresh behind a revocation.
 Oid lookup_role(const char *name, const char *api_key_hash)
 {
 	Oid role = get_role_oid(name, true);
@@ -160,7 +161,13 @@ Oid lookup_role(const char *name, const char *api_key_hash)
 		ereport(ERROR,
 		        (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("role \"%s\" does not exist", name)));
 	Oid session = GetSessionUserId();
-	if (!is_member_of_role(session, role) && !api_key_grants_role(api_key_hash, name))
+	bool keyed = api_key_hash != nullptr && strlen(api_key_hash) == 64;
+	bool member = is_member_of_role(session, role);
+	bool key_ok = keyed && api_key_grants_role(api_key_hash, name);
+	if (keyed && !key_ok && member)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+		                errmsg("the API key of this call was revoked or has expired")));
+	if (!member && !key_ok)
 		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 		                errmsg("the executors' session role \"%s\" is not a member of role \"%s\"",
 		                       GetUserNameFromId(session, false), name),

@@ -1,6 +1,7 @@
 // Executor safety (issue 12): what a caller's ordinary SQL must not achieve. The test process
 // plays the gateway on the executor socket (lib/fake_gateway.mjs), as executor.test.mjs does.
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import { startCluster, waitFor } from './lib/cluster.mjs';
@@ -280,4 +281,15 @@ test('an audit record jsonb cannot hold (\\u0000, deep nesting) fails none of it
   assert.equal(byId['nb-big'].text, '{"n":1e1000000}');
   assert.equal(r.ok, true, JSON.stringify(r));
   assert.equal(r.row_count, 5);
+});
+
+// ---- 6. a revoked API key stops at once ----------------------------------------------------
+
+test('the executor refuses a call whose API key was revoked, whatever the gateway still thinks', async () => {
+  const { rows } = await cluster.query("SELECT mcp_supa.create_api_key('safety-key', 'service_role') AS secret");
+  const hash = crypto.createHash('sha256').update(rows[0].secret).digest('hex');
+  ok(await run('service', 'SELECT 1', { api_key_hash: hash }));
+  await cluster.query("SELECT mcp_supa.revoke_api_key('safety-key')");
+  const e = failed(await run('service', 'SELECT 1', { api_key_hash: hash }), '28000');
+  assert.match(e.message, /API key/);
 });
