@@ -469,12 +469,15 @@ uint64 run_parsetree(const char *sql, RawStmt *raw, DestReceiver *dest)
 	return processed;
 }
 
-// Runs a statement whose rows are the job's result, within the caps.
-void run_last(const char *sql, RawStmt *raw, bool row_limited, int max_rows, int max_bytes,
-              JobResult *out)
+// Runs a statement whose rows are the job's result, within the caps; hide_removed drops
+// EXPLAIN ANALYZE's "Rows Removed by ..." counts.
+void run_last(const char *sql, RawStmt *raw, bool row_limited, bool hide_removed, int max_rows,
+              int max_bytes, JobResult *out)
 {
 	DestReceiver *dest = create_json_receiver(&out->rows, max_rows, max_bytes, row_limited,
 	                                          result_ctx);
+	if (hide_removed)
+		json_receiver_hide_removed_rows(dest);
 	uint64 processed = run_parsetree(sql, raw, dest);
 	if (!json_receiver_had_rows(dest))
 		out->rows.row_count = processed;
@@ -482,14 +485,16 @@ void run_last(const char *sql, RawStmt *raw, bool row_limited, int max_rows, int
 
 // "sql" jobs: each statement on its own; the last one's rows are the result, the others'
 // rows are discarded as they come.
-void run_statements(const JobSpec *job, StatementClass *classes, int count, int max_rows,
-                    int max_bytes, JobResult *out)
+void run_statements(const JobSpec *job, StatementClass *classes, int count, bool hide_removed,
+                    int max_rows, int max_bytes, JobResult *out)
 {
 	DestReceiver *discard = create_json_receiver(nullptr, 0, 0, false, result_ctx);
 	for (int i = 0; i < count - 1; i++)
 		(void)run_parsetree(job->sql, classes[i].raw, discard);
 	const StatementClass &last = classes[count - 1];
-	run_last(job->sql, last.raw, last.row_limited, max_rows, max_bytes, out);
+	bool explain = IsA(last.stmt, ExplainStmt);
+	run_last(job->sql, last.raw, last.row_limited, explain && hide_removed, max_rows, max_bytes,
+	         out);
 	out->statements = count;
 	out->command = last.tag;
 }
@@ -546,15 +551,16 @@ RawStmt *explain_of(const StatementClass &sc, bool analyze)
 }
 
 // "explain" jobs: EXPLAIN (FORMAT JSON[, ANALYZE]) of exactly one statement.
-void run_explain(const JobSpec *job, StatementClass *classes, int count, int max_bytes,
-                 JobResult *out)
+void run_explain(const JobSpec *job, StatementClass *classes, int count, bool hide_removed,
+                 int max_bytes, JobResult *out)
 {
 	if (count != 1)
 		refuse_statement(job->sql, classes[1], "EXPLAIN takes exactly one statement");
 	if (!explainable(classes[0]))
 		refuse_statement(job->sql, classes[0],
 		                 "EXPLAIN works only on SELECT, VALUES, INSERT, UPDATE, DELETE and MERGE");
-	run_last(job->sql, explain_of(classes[0], job->analyze), false, 1, max_bytes, out);
+	run_last(job->sql, explain_of(classes[0], job->analyze), false, hide_removed, 1, max_bytes,
+	         out);
 	out->statements = 1;
 	out->command = "EXPLAIN";
 }
@@ -585,12 +591,14 @@ void job_steps(const JobSpec *job, JobResult *out)
 	StatementClass *classes = nullptr;
 	if (job->kind != JobKind::Catalog)
 		classes = classify_or_refuse(job, &count);
+	// Row-level security applies to the caller: EXPLAIN ANALYZE must not count hidden rows.
+	bool hide_removed = !has_bypassrls_privilege(role);
 	if (job->kind == JobKind::Sql)
-		run_statements(job, classes, count, max_rows, max_bytes, out);
+		run_statements(job, classes, count, hide_removed, max_rows, max_bytes, out);
 	else if (job->kind == JobKind::Catalog)
 		run_catalog(job, max_rows, max_bytes, out);
 	else
-		run_explain(job, classes, count, max_bytes, out);
+		run_explain(job, classes, count, hide_removed, max_bytes, out);
 	PopActiveSnapshot();
 
 	// Deferred triggers fire now, still as the caller and with the caller's claims.

@@ -111,6 +111,7 @@ struct JsonReceiver {
 	int max_bytes;
 	bool stop_at_cap;
 	bool started;
+	bool hide_removed_rows;
 	MemoryContext result_ctx;
 	MemoryContext row_ctx;
 	TupleDesc desc; // the statement's result columns (the slot's own may name others)
@@ -136,6 +137,73 @@ void append_slot(StringInfo buf, TupleTableSlot *slot, TupleDesc desc, FmgrInfo 
 			append_value(buf, slot->tts_values[i], styles[i], &outfn[i]);
 	}
 	appendStringInfoChar(buf, '}');
+}
+
+// True when a line of EXPLAIN output reports rows removed by a filter or recheck.
+bool removed_rows_line(const char *line)
+{
+	return strstr(line, "Rows Removed by") != nullptr || strstr(line, "Rows-Removed-by") != nullptr;
+}
+
+// Appends one such line of JSON EXPLAIN output with its count as null; false when the line
+// is not JSON (then it is dropped).
+bool append_json_removed_rows(StringInfo out, const char *line)
+{
+	const char *key = strstr(line, "\"Rows Removed by");
+	const char *colon = key ? strstr(key, "\":") : nullptr;
+	if (colon == nullptr)
+		return false;
+	const char *after = colon + 2;
+	while (*after == ' ' || (*after >= '0' && *after <= '9'))
+		after++;
+	appendBinaryStringInfo(out, line, int(colon + 2 - line));
+	appendStringInfoString(out, " null");
+	appendStringInfoString(out, after);
+	return true;
+}
+
+// EXPLAIN output without its "Rows Removed by ..." counts.
+char *without_removed_rows(const char *text)
+{
+	StringInfoData out;
+	initStringInfo(&out);
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		int len = nl ? int(nl - p) + 1 : int(strlen(p));
+		char *line = pnstrdup(p, len);
+		if (!removed_rows_line(line))
+			appendStringInfoString(&out, line);
+		else
+			(void)append_json_removed_rows(&out, line);
+		pfree(line);
+		p += len;
+	}
+	return out.data;
+}
+
+// Writes an EXPLAIN row without its removed-row counts into buf; false when nothing of the
+// row is left (a text-format line that reported them).
+bool append_explain_slot(StringInfo buf, TupleTableSlot *slot, TupleDesc desc, FmgrInfo *outfn,
+                         ValueStyle *styles)
+{
+	slot_getallattrs(slot);
+	if (desc->natts != 1 || slot->tts_isnull[0]) {
+		append_slot(buf, slot, desc, outfn, styles);
+		return true;
+	}
+	char *text = OutputFunctionCall(&outfn[0], slot->tts_values[0]);
+	char *kept = without_removed_rows(text);
+	if (kept[0] == '\0' && text[0] != '\0')
+		return false;
+	appendStringInfoChar(buf, '{');
+	escape_json(buf, NameStr(TupleDescAttr(desc, 0)->attname));
+	appendStringInfoChar(buf, ':');
+	if (styles[0] == ValueStyle::Json)
+		appendStringInfoString(buf, kept);
+	else
+		escape_json(buf, kept);
+	appendStringInfoChar(buf, '}');
+	return true;
 }
 
 // Starts a (new) row set: the column list, and an empty rows array.
@@ -177,9 +245,15 @@ bool receiver_receive(TupleTableSlot *slot, DestReceiver *self)
 	}
 	MemoryContext old = MemoryContextSwitchTo(r->row_ctx);
 	resetStringInfo(&r->row);
-	append_slot(&r->row, slot, r->desc, r->outfn, r->styles);
+	bool keep = true;
+	if (r->hide_removed_rows)
+		keep = append_explain_slot(&r->row, slot, r->desc, r->outfn, r->styles);
+	else
+		append_slot(&r->row, slot, r->desc, r->outfn, r->styles);
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(r->row_ctx);
+	if (!keep)
+		return true;
 	// The separator and the closing bracket count too.
 	bool first = out->row_count == 0;
 	if (out->rows.len + (first ? 0 : 1) + r->row.len + 1 > r->max_bytes) {
@@ -228,6 +302,11 @@ DestReceiver *create_json_receiver(RowsJson *out, int max_rows, int max_bytes, b
 	r->stop_at_cap = stop_at_cap;
 	r->result_ctx = result_ctx;
 	return &r->pub;
+}
+
+void json_receiver_hide_removed_rows(DestReceiver *dest)
+{
+	reinterpret_cast<JsonReceiver *>(dest)->hide_removed_rows = true;
 }
 
 bool json_receiver_had_rows(DestReceiver *dest)

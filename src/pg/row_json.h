@@ -36,6 +36,11 @@ void empty_rows(RowsJson *out);
 DestReceiver *create_json_receiver(RowsJson *out, int max_rows, int max_bytes, bool stop_at_cap,
                                    MemoryContext result_ctx);
 
+// Makes the receiver drop EXPLAIN ANALYZE's "Rows Removed by ..." counts from the rows it
+// keeps (JSON values become null, other formats lose the line): with row-level security
+// they count rows the caller may not see.
+void json_receiver_hide_removed_rows(DestReceiver *dest);
+
 // True when the receiver was sent a row description (the statement returns rows).
 bool json_receiver_had_rows(DestReceiver *dest);
 
