@@ -263,11 +263,11 @@ test('DO, COPY, LISTEN, VACUUM and friends are refused', async () => {
 
 test('a session-level setting does not reach the next job', async () => {
   ok(await run('service', "SELECT set_config('search_path', 'evil', false)"));
-  ok(await run('service', "SELECT set_config('work_mem', '77MB', false)"));
+  ok(await run('service', "SELECT set_config('work_mem', '37MB', false)"));
   const r = ok(await run('anon', 'SHOW search_path'));
   assert.deepEqual(r.rows, [{ search_path: '"$user", public' }]);
   assert.equal(r.command, 'SHOW');
-  assert.notEqual(ok(await run('anon', 'SHOW work_mem')).rows[0].work_mem, '77MB');
+  assert.notEqual(ok(await run('anon', 'SHOW work_mem')).rows[0].work_mem, '37MB');
 });
 
 test('a session advisory lock is released after the job', async () => {
