@@ -149,7 +149,8 @@ bool destructive_dml(Node *n)
 		}
 		case T_SelectStmt: {
 			const SelectStmt *s = reinterpret_cast<SelectStmt *>(n);
-			return destructive_with(s->withClause) || destructive_dml(reinterpret_cast<Node *>(s->larg)) ||
+			return destructive_with(s->withClause) ||
+			       destructive_dml(reinterpret_cast<Node *>(s->larg)) ||
 			       destructive_dml(reinterpret_cast<Node *>(s->rarg));
 		}
 		case T_MergeStmt: {

@@ -474,8 +474,8 @@ uint64 run_parsetree(const char *sql, RawStmt *raw, DestReceiver *dest)
 void run_last(const char *sql, RawStmt *raw, bool row_limited, bool hide_removed, int max_rows,
               int max_bytes, JobResult *out)
 {
-	DestReceiver *dest = create_json_receiver(&out->rows, max_rows, max_bytes, row_limited,
-	                                          result_ctx);
+	DestReceiver *dest =
+	    create_json_receiver(&out->rows, max_rows, max_bytes, row_limited, result_ctx);
 	if (hide_removed)
 		json_receiver_hide_removed_rows(dest);
 	uint64 processed = run_parsetree(sql, raw, dest);
@@ -540,7 +540,8 @@ RawStmt *explain_of(const StatementClass &sc, bool analyze)
 {
 	ExplainStmt *e = makeNode(ExplainStmt);
 	e->query = sc.stmt;
-	e->options = list_make1(makeDefElem(pstrdup("format"), (Node *)makeString(pstrdup("json")), -1));
+	e->options =
+	    list_make1(makeDefElem(pstrdup("format"), (Node *)makeString(pstrdup("json")), -1));
 	if (analyze)
 		e->options = lappend(e->options, makeDefElem(pstrdup("analyze"), nullptr, -1));
 	RawStmt *raw = makeNode(RawStmt);

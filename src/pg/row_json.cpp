@@ -227,8 +227,7 @@ void receiver_startup(DestReceiver *self, int, TupleDesc desc)
 	if (r->row.data == nullptr)
 		initStringInfo(&r->row);
 	if (r->row_ctx == nullptr)
-		r->row_ctx =
-		    AllocSetContextCreate(r->result_ctx, "mcp_supa row", ALLOCSET_DEFAULT_SIZES);
+		r->row_ctx = AllocSetContextCreate(r->result_ctx, "mcp_supa row", ALLOCSET_DEFAULT_SIZES);
 	MemoryContextSwitchTo(old);
 }
 
