@@ -29,10 +29,13 @@ struct Record {
 };
 
 // Arguments whose JSON text is longer are stored as {"truncated": true, "bytes": N,
-// "prefix": "<the first kAuditArgumentsPrefixBytes of the text>"}; every other text field is
-// clipped to ipc::kAuditMaxField bytes.
-constexpr std::size_t kAuditMaxArgumentsBytes = 256u * 1024u;
-constexpr std::size_t kAuditArgumentsPrefixBytes = 64u * 1024u;
+// "sha256": "<hex of the whole text>", "head": "<its first kAuditArgumentsEndBytes>",
+// "tail": "<its last kAuditArgumentsEndBytes>"}, so that what a padded statement hides at
+// its end still shows. The limit is what one audit field carries (1 MiB), so with the
+// default mcp_supa.max_request_bytes (1 MiB) every call's arguments are kept whole. Every
+// other text field is clipped to ipc::kAuditMaxField bytes.
+constexpr std::size_t kAuditMaxArgumentsBytes = 1u << 20;
+constexpr std::size_t kAuditArgumentsEndBytes = 64u * 1024u;
 
 // A record naming who called and from where; principal may be null (authentication failed).
 Record base_record(const mcp::Principal *principal, const std::string &client_address,

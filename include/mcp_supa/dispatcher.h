@@ -34,11 +34,12 @@ public:
 
 	// Submits a job; done runs exactly once, with the executor's result or an error result.
 	// Returns the job id (never 0).
-	// exempt jobs (audit batches) skip the queue bound: losing them would lose the record.
+	// exempt jobs (the gateway's bookkeeping: the API-key refresh) skip the queue bound, go
+	// before every queued call and never expire: a call burst must not keep a revoked key
+	// alive or lose audit rows.
 	uint64_t submit(Json job, Done done, int64_t now_ms = 0, bool exempt = false);
-	// Submits an audit batch (exempt from the queue bound: losing it would lose the records),
-	// records encoded by audit::encode. The job is {"id":…,"kind":"audit","type":"job"}, a NUL
-	// byte, and the records.
+	// Submits an audit batch (exempt, as above), records encoded by audit::encode. The job is
+	// {"id":…,"kind":"audit","type":"job"}, a NUL byte, and the records.
 	uint64_t submit_audit(std::string records, Done done, int64_t now_ms = 0);
 	// Cancels a job: dropped if still queued, interrupted if running.
 	void cancel(uint64_t job_id);
@@ -52,10 +53,11 @@ public:
 
 	std::size_t executors() const { return executors_.size(); }
 	std::size_t idle_executors() const;
-	std::size_t queued() const { return queue_.size(); }
+	std::size_t queued() const { return queue_.size() + urgent_.size(); }
 	std::size_t running() const;
 
-	// Fails queued jobs that waited longer than max_wait_ms for an executor.
+	// Fails queued calls that waited longer than max_wait_ms for an executor (exempt jobs
+	// never expire).
 	std::size_t expire_queued(int64_t now_ms, int64_t max_wait_ms);
 
 	// Reads an executor's frame: its JSON header without a full tree parse (scalar members as
@@ -85,6 +87,7 @@ private:
 	uint64_t next_job_ = 1;
 	int next_executor_ = 1;
 	std::deque<Job> queue_;
+	std::deque<Job> urgent_; // exempt jobs: served before queue_, never expired
 	std::map<int, Executor> executors_;
 	std::map<uint64_t, std::pair<int, Done>> running_; // job id -> executor, callback
 

@@ -74,7 +74,8 @@ uint64_t Dispatcher::submit(Json job, Done done, int64_t now_ms, bool exempt)
 		done(error_result("53300", "server busy: all executors are busy and the queue is full"));
 		return id;
 	}
-	queue_.push_back(Job{id, std::move(job), std::move(done), now_ms, std::string()});
+	(exempt ? urgent_ : queue_)
+	    .push_back(Job{id, std::move(job), std::move(done), now_ms, std::string()});
 	pump();
 	return id;
 }
@@ -88,7 +89,7 @@ uint64_t Dispatcher::submit_audit(std::string records, Done done, int64_t now_ms
 	text.reserve(text.size() + 1 + records.size());
 	text += '\0';
 	text += records;
-	queue_.push_back(Job{id, Json(), std::move(done), now_ms, std::move(text)});
+	urgent_.push_back(Job{id, Json(), std::move(done), now_ms, std::move(text)});
 	pump();
 	return id;
 }
@@ -109,15 +110,16 @@ bool Dispatcher::start_on(int executor, Job &job)
 void Dispatcher::pump()
 {
 	for (auto &[eid, ex] : executors_) {
-		if (queue_.empty())
+		std::deque<Job> &from = urgent_.empty() ? queue_ : urgent_;
+		if (from.empty())
 			return;
 		if (ex.job != 0)
 			continue;
-		Job job = std::move(queue_.front());
-		queue_.pop_front();
+		Job job = std::move(from.front());
+		from.pop_front();
 		if (!start_on(eid, job)) {
 			// This executor's connection is failing; give the job to the next one.
-			queue_.push_front(std::move(job));
+			from.push_front(std::move(job));
 			continue;
 		}
 	}

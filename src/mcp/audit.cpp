@@ -3,6 +3,8 @@
 
 #include <cstdio>
 
+#include <openssl/sha.h>
+
 #include "mcp_supa/audit_wire.h"
 #include "mcp_supa/json_text.h"
 
@@ -57,15 +59,42 @@ void text_field(std::string &out, const std::string &value)
 	ipc::append_audit_field(out, clip_utf8(storable(value, scratch), ipc::kAuditMaxField));
 }
 
-// Arguments too large to keep whole (mcp_supa.max_request_bytes may be raised far above the
-// default): their size and the start of their JSON text, as valid JSON.
+// The last at most max bytes of s, cut at a character boundary (s is valid UTF-8).
+std::string_view tail_utf8(std::string_view s, std::size_t max)
+{
+	if (s.size() <= max)
+		return s;
+	std::size_t from = s.size() - max;
+	while (from < s.size() && (static_cast<unsigned char>(s[from]) & 0xC0) == 0x80)
+		from++;
+	return s.substr(from);
+}
+
+// The SHA-256 of s in lower-case hex.
+std::string sha256_hex(std::string_view s)
+{
+	unsigned char digest[SHA256_DIGEST_LENGTH];
+	SHA256(reinterpret_cast<const unsigned char *>(s.data()), s.size(), digest);
+	static const char hex[] = "0123456789abcdef";
+	std::string out;
+	for (unsigned char b : digest) {
+		out += hex[b >> 4];
+		out += hex[b & 0xF];
+	}
+	return out;
+}
+
+// Arguments too large to keep whole (mcp_supa.max_request_bytes raised past 1 MiB): their
+// size, hash, head and tail, as valid JSON.
 std::string oversized_arguments(const std::string &arguments)
 {
 	std::string scratch;
 	std::string_view text = storable(arguments, scratch);
-	std::string out =
-	    "{\"truncated\":true,\"bytes\":" + std::to_string(arguments.size()) + ",\"prefix\":";
-	append_json_string(out, clip_utf8(text, kAuditArgumentsPrefixBytes));
+	std::string out = "{\"truncated\":true,\"bytes\":" + std::to_string(arguments.size()) +
+	                  ",\"sha256\":\"" + sha256_hex(arguments) + "\",\"head\":";
+	append_json_string(out, clip_utf8(text, kAuditArgumentsEndBytes));
+	out += ",\"tail\":";
+	append_json_string(out, tail_utf8(text, kAuditArgumentsEndBytes));
 	out += '}';
 	return out;
 }

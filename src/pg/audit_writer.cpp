@@ -7,6 +7,9 @@
 
 #include "mcp_supa/audit_wire.h"
 
+#include <string>
+#include <vector>
+
 extern "C" {
 #include "access/heapam.h"
 #include "access/tableam.h"
@@ -341,8 +344,8 @@ long run_audit_direct(void *p)
 	return long(w->n);
 }
 
-// run_as_owner with its errors caught: -1 and the message in errbuf.
-long guarded_owner_work(OwnerWork work, char *errbuf, std::size_t errlen)
+// run_as_owner with its errors caught: -1, the message in errbuf and the SQLSTATE in *code.
+long guarded_owner_work(OwnerWork work, char *errbuf, std::size_t errlen, int *code = nullptr)
 {
 	static Oid saved_uid;
 	static int saved_ctx;
@@ -360,6 +363,8 @@ long guarded_owner_work(OwnerWork work, char *errbuf, std::size_t errlen)
 		ErrorData *edata = CopyErrorData();
 		FlushErrorState();
 		strlcpy(errbuf, edata->message ? edata->message : "unknown error", errlen);
+		if (code)
+			*code = edata->sqlerrcode;
 		FreeErrorData(edata);
 		if (switched)
 			SetUserIdAndSecContext(saved_uid, saved_ctx);
@@ -378,6 +383,92 @@ const char *kApiKeysSql =
     "WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) "
     "ORDER BY name LIMIT 100000) k";
 
+// Deeper JSON than this is stored as text: jsonb_in would run out of stack (54001).
+constexpr int kMaxAuditJsonDepth = 1000;
+
+// Why this JSON text cannot become jsonb, as far as one scan tells (a \u0000 escape, nesting
+// too deep); nullptr when it looks storable.
+const char *unstorable_json(std::string_view s)
+{
+	int depth = 0;
+	bool in_string = false;
+	for (std::size_t i = 0; i < s.size(); i++) {
+		char c = s[i];
+		if (in_string) {
+			if (c == '\\' && s.compare(i + 1, 5, "u0000") == 0)
+				return "a NUL escape, which jsonb cannot hold";
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"')
+			in_string = true;
+		else if ((c == '[' || c == '{') && ++depth > kMaxAuditJsonDepth)
+			return "nesting deeper than 1,000 levels";
+		else if (c == ']' || c == '}')
+			depth--;
+	}
+	return nullptr;
+}
+
+// JSON that stores any text as jsonb: {"unstorable": reason, "text": "<the text>"}.
+std::string arguments_as_text(std::string_view text, const char *reason)
+{
+	std::string out = "{\"unstorable\":\"";
+	out += reason;
+	out += "\",\"text\":\"";
+	for (char c : text) {
+		if (c == '"' || c == '\\') {
+			out += '\\';
+			out += c;
+		} else if (static_cast<unsigned char>(c) < 0x20) {
+			static const char hex[] = "0123456789abcdef";
+			out += "\\u00";
+			out += hex[(c >> 4) & 0xF];
+			out += hex[c & 0xF];
+		} else
+			out += c;
+	}
+	out += "\"}";
+	return out;
+}
+
+// SQLSTATEs of a record's content (data exceptions, constraints, limits): worth splitting
+// the batch for; anything else (no table, no privilege) would fail every part alike.
+bool content_error(int code)
+{
+	int category = ERRCODE_TO_CATEGORY(code);
+	return category == ERRCODE_DATA_EXCEPTION ||
+	       category == ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION ||
+	       category == ERRCODE_PROGRAM_LIMIT_EXCEEDED;
+}
+
+// Inserts records in one transaction; on a content error splits them in halves, down to
+// one record, which is then stored with its arguments as text. Returns the rows written, or
+// -1 when none could be (errbuf says why).
+long write_or_split(const ipc::AuditFields *records, std::size_t n, char *errbuf,
+                    std::size_t errlen)
+{
+	AuditWork work = {records, n};
+	int code = 0;
+	long written = guarded_owner_work({run_audit_direct, &work}, errbuf, errlen, &code);
+	if (written >= 0 || !content_error(code))
+		return written;
+	if (n == 1) {
+		ipc::AuditFields rec = records[0];
+		std::string args = arguments_as_text(rec[8].value_or(""), "the database refused it");
+		rec[8] = args;
+		work = {&rec, 1};
+		written = guarded_owner_work({run_audit_direct, &work}, errbuf, errlen);
+		if (written < 0)
+			ereport(LOG, (errmsg("mcp_supa: an audit record could not be stored: %s", errbuf)));
+		return written;
+	}
+	long a = write_or_split(records, n / 2, errbuf, errlen);
+	long b = write_or_split(records + n / 2, n - n / 2, errbuf, errlen);
+	return a < 0 && b < 0 ? -1 : Max(a, 0) + Max(b, 0);
+}
+
 } // namespace
 
 long write_audit_records(const ipc::AuditFields *records, std::size_t n, char *errbuf,
@@ -385,8 +476,22 @@ long write_audit_records(const ipc::AuditFields *records, std::size_t n, char *e
 {
 	if (n == 0)
 		return 0;
-	AuditWork work = {records, n};
-	return guarded_owner_work({run_audit_direct, &work}, errbuf, errlen);
+	// Arguments jsonb cannot hold are stored as text, so that they fail no neighbour; copies
+	// are made only when a batch has such a record.
+	std::vector<ipc::AuditFields> fixed;
+	std::vector<std::string> texts;
+	for (std::size_t i = 0; i < n; i++) {
+		const char *why = records[i][8] ? unstorable_json(*records[i][8]) : nullptr;
+		if (why == nullptr)
+			continue;
+		if (fixed.empty()) {
+			fixed.assign(records, records + n);
+			texts.reserve(n); // the fields point into these strings: no reallocation
+		}
+		texts.push_back(arguments_as_text(*records[i][8], why));
+		fixed[i][8] = texts.back();
+	}
+	return write_or_split(fixed.empty() ? records : fixed.data(), n, errbuf, errlen);
 }
 
 char *read_api_keys(char *errbuf, std::size_t errlen)

@@ -8,6 +8,7 @@
 extern "C" {
 #include "commands/defrem.h"
 #include "funcapi.h"
+#include "nodes/nodeFuncs.h"
 #include "nodes/parsenodes.h"
 #include "parser/parser.h"
 #include "tcop/utility.h"
@@ -98,12 +99,81 @@ bool alter_table_drops(const AlterTableStmt *a)
 	return false;
 }
 
-// True when a MERGE has a WHEN ... THEN DELETE action.
-bool merge_deletes(const MergeStmt *m)
+// Walker: true at the first column reference or subquery (something that tells rows apart).
+bool mentions_row(Node *node, void *context)
 {
+	if (node == nullptr)
+		return false;
+	if (IsA(node, ColumnRef) || IsA(node, SubLink))
+		return true;
+	// PostgreSQL 15 declares the walker without a prototype; void (*)() converts silently.
+	auto walker = reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(mentions_row));
+	return raw_expression_tree_walker(node, walker, context);
+}
+
+// True when a WHERE clause cannot tell rows apart, so it takes all of them or none: no WHERE,
+// WHERE true, WHERE 1 = 1, or an OR with such a branch.
+bool where_takes_all(Node *where)
+{
+	if (where == nullptr)
+		return true;
+	if (IsA(where, BoolExpr) && reinterpret_cast<BoolExpr *>(where)->boolop == OR_EXPR) {
+		ListCell *lc;
+		foreach (lc, reinterpret_cast<BoolExpr *>(where)->args)
+			if (where_takes_all(static_cast<Node *>(lfirst(lc))))
+				return true;
+	}
+	return !mentions_row(where, nullptr);
+}
+
+bool destructive_with(const WithClause *with);
+
+// True for a statement that deletes or rewrites every row it touches, itself or in its WITH
+// clause (data-modifying CTEs run whatever the outer query reads of them).
+bool destructive_dml(Node *n)
+{
+	if (n == nullptr)
+		return false;
+	switch (nodeTag(n)) {
+		case T_DeleteStmt: {
+			const DeleteStmt *d = reinterpret_cast<DeleteStmt *>(n);
+			return where_takes_all(d->whereClause) || destructive_with(d->withClause);
+		}
+		case T_UpdateStmt: {
+			const UpdateStmt *u = reinterpret_cast<UpdateStmt *>(n);
+			return where_takes_all(u->whereClause) || destructive_with(u->withClause);
+		}
+		case T_InsertStmt: {
+			const InsertStmt *i = reinterpret_cast<InsertStmt *>(n);
+			return destructive_with(i->withClause) || destructive_dml(i->selectStmt);
+		}
+		case T_SelectStmt: {
+			const SelectStmt *s = reinterpret_cast<SelectStmt *>(n);
+			return destructive_with(s->withClause) ||
+			       destructive_dml(reinterpret_cast<Node *>(s->larg)) ||
+			       destructive_dml(reinterpret_cast<Node *>(s->rarg));
+		}
+		case T_MergeStmt: {
+			const MergeStmt *m = reinterpret_cast<MergeStmt *>(n);
+			ListCell *lc;
+			foreach (lc, m->mergeWhenClauses)
+				if (static_cast<MergeWhenClause *>(lfirst(lc))->commandType == CMD_DELETE)
+					return true;
+			return destructive_with(m->withClause);
+		}
+		default:
+			return false;
+	}
+}
+
+// True when a WITH clause holds a destructive data-modifying statement.
+bool destructive_with(const WithClause *with)
+{
+	if (with == nullptr)
+		return false;
 	ListCell *lc;
-	foreach (lc, m->mergeWhenClauses)
-		if (static_cast<MergeWhenClause *>(lfirst(lc))->commandType == CMD_DELETE)
+	foreach (lc, with->ctes)
+		if (destructive_dml(static_cast<CommonTableExpr *>(lfirst(lc))->ctequery))
 			return true;
 	return false;
 }
@@ -172,22 +242,24 @@ void classify_node(StatementClass &sc, Node *n)
 			sc.cls = s->intoClause ? "ddl" : (s->valuesLists ? "values" : "select");
 			sc.read_only = plain_select(s);
 			sc.row_limited = sc.read_only;
+			sc.destructive = destructive_dml(n);
 			break;
 		}
 		case T_InsertStmt:
 			sc.cls = "insert";
+			sc.destructive = destructive_dml(n);
 			break;
 		case T_UpdateStmt:
 			sc.cls = "update";
-			sc.destructive = reinterpret_cast<UpdateStmt *>(n)->whereClause == nullptr;
+			sc.destructive = destructive_dml(n);
 			break;
 		case T_DeleteStmt:
 			sc.cls = "delete";
-			sc.destructive = reinterpret_cast<DeleteStmt *>(n)->whereClause == nullptr;
+			sc.destructive = destructive_dml(n);
 			break;
 		case T_MergeStmt:
 			sc.cls = "merge";
-			sc.destructive = merge_deletes(reinterpret_cast<MergeStmt *>(n));
+			sc.destructive = destructive_dml(n);
 			break;
 		case T_ExplainStmt:
 			classify_explain(sc, reinterpret_cast<ExplainStmt *>(n));
@@ -326,6 +398,7 @@ StatementClass *classify_sql(const char *sql, int *count)
 		RawStmt *raw = lfirst_node(RawStmt, lc);
 		StatementClass &sc = out[i++];
 		sc.stmt = raw->stmt;
+		sc.raw = raw;
 		sc.location = raw->stmt_location < 0 ? 0 : raw->stmt_location;
 		sc.length = raw->stmt_len > 0 ? raw->stmt_len : total - sc.location;
 		classify_node(sc, raw->stmt);

@@ -5,6 +5,10 @@
 
 #include "postgres_headers.h"
 
+extern "C" {
+#include "nodes/parsenodes.h"
+}
+
 namespace mcp_supa::pg
 {
 
@@ -19,6 +23,7 @@ struct StatementClass {
 	int location;       // byte offset of the statement in the SQL text
 	int length;         // its length in bytes
 	Node *stmt;         // the raw parse tree
+	RawStmt *raw;       // the same with its place in the text: what the executor runs
 };
 
 // Parses sql and classifies each statement into a palloc'd array (CurrentMemoryContext).

@@ -64,6 +64,11 @@ constexpr std::size_t kReadChunk = 64 * 1024;
 volatile sig_atomic_t got_sigterm = 0;
 volatile sig_atomic_t in_job = 0;
 
+// The gateway connection and the running job's id, for the last word of an executor that
+// is terminated past a job's deadline (report_deadline_kill).
+int gateway_fd = -1;
+char running_job_id[128] = "null";
+
 // SIGTERM: leave between jobs; during a job also end it at its next interrupt check
 // (PostgreSQL's own die() does the same), so that pg_ctl stop does not wait for a query.
 void handle_sigterm(SIGNAL_ARGS)
@@ -514,6 +519,8 @@ std::string handle_message(const std::string &payload)
 	                job.api_key_hash.c_str()};
 	JobResult res;
 	auto t0 = std::chrono::steady_clock::now();
+	strlcpy(running_job_id, job.id.size() < sizeof(running_job_id) ? job.id.c_str() : "null",
+	        sizeof(running_job_id));
 	in_job = 1;
 	run_job(&spec, &res);
 	in_job = 0;
@@ -527,6 +534,24 @@ std::string handle_message(const std::string &payload)
 		                     "the result is too large for one frame; lower max_bytes or "
 		                     "mcp_supa.max_result_bytes");
 	return out;
+}
+
+// At exit: when the executor dies because a job ran past its deadline and the grace (it
+// caught its cancel), tell the gateway why, as that job's result.
+void report_deadline_kill(int, Datum)
+{
+	if (!job_deadline_killed() || !in_job || gateway_fd < 0)
+		return;
+	try {
+		std::string frame = ipc::encode_frame(error_message(
+		    id_value(running_job_id), "57014",
+		    "the call went on past its deadline after the cancel; its executor was terminated "
+		    "and the call rolled back"));
+		ssize_t n = write(gateway_fd, frame.data(), frame.size());
+		(void)n;
+	} catch (...) {
+		// Nothing more to do at exit; the gateway reports the lost executor instead.
+	}
 }
 
 // --- the loop ------------------------------------------------------------------------------
@@ -575,6 +600,7 @@ bool Executor::try_connect()
 		return false;
 	}
 	fd_ = sock;
+	gateway_fd = sock;
 	decoder_ = ipc::FrameDecoder();
 	json hello = {{"type", "hello"}, {"pid", int(MyProcPid)}, {"worker", index_}};
 	if (!write_all(fd_, ipc::encode_frame(dump(hello)))) {
@@ -605,6 +631,7 @@ void Executor::disconnect()
 	if (fd_ >= 0)
 		close(fd_);
 	fd_ = -1;
+	gateway_fd = -1;
 }
 
 // Not connected: a few quick tries, then sleep the backoff (on the latch), doubling it up to
@@ -736,6 +763,7 @@ void mcp_supa_executor_main(uintptr_t arg)
 	pgstat_report_activity(STATE_IDLE, nullptr);
 	if (index == 0)
 		warn_claim_defaults();
+	before_shmem_exit(report_deadline_kill, 0);
 	cpp_entry([index, supervisor] {
 		Executor executor(index, supervisor);
 		executor.run();

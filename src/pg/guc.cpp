@@ -23,6 +23,7 @@ char *guc_allowed_roles = nullptr;
 bool guc_allow_anonymous = false;
 bool guc_read_only = false;
 bool guc_allow_do = false;
+int guc_max_work_mem = 64 * 1024;
 int guc_max_rows = 100;
 int guc_max_result_bytes = 32 * 1024;
 int guc_statement_timeout_ms = 30000;
@@ -242,6 +243,11 @@ void define_gucs()
 	DefineCustomBoolVariable("mcp_supa.allow_do", "Sets whether execute_sql accepts DO blocks.",
 	                         "Statements inside a DO block escape the statement classifier.",
 	                         &guc_allow_do, false, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+	DefineCustomIntVariable(
+	    "mcp_supa.max_work_mem",
+	    "Sets the largest work_mem or maintenance_work_mem an MCP call may set.",
+	    "A role's own ALTER ROLE ... SET value still applies.", &guc_max_work_mem, 64 * 1024, 64,
+	    MAX_KILOBYTES, PGC_SIGHUP, GUC_UNIT_KB, nullptr, nullptr, nullptr);
 	DefineCustomIntVariable("mcp_supa.max_rows", "Sets the most rows a tool call returns.",
 	                        "Further rows are not fetched; the result says it was truncated. The "
 	                        "default fits a model's context (docs/configuration.md).",

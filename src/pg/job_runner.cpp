@@ -3,6 +3,8 @@
 // so an ERROR's longjmp back into run_job skips nothing.
 #include "postgres_headers.h"
 
+#include <csignal>
+
 #include "job_runner.h"
 
 #include "audit_writer.h"
@@ -22,6 +24,10 @@ extern "C" {
 #include "commands/sequence.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "executor/executor.h"
+#include "nodes/makefuncs.h"
+#include "tcop/pquery.h"
+#include "tcop/utility.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "pgstat.h"
@@ -76,6 +82,35 @@ JobState st;
 
 MemoryContext result_ctx = nullptr;
 
+// The timeout that terminates the executor past a job's deadline plus the grace.
+TimeoutId deadline_kill_timeout = MAX_TIMEOUTS;
+volatile sig_atomic_t deadline_killed = 0;
+
+// Past the deadline and the grace: die as at pg_terminate_backend, at the next interrupt
+// check; a FATAL cannot be caught by any exception block. Runs in the SIGALRM handler.
+void deadline_kill_handler()
+{
+	deadline_killed = 1;
+	InterruptPending = true;
+	ProcDiePending = true;
+	SetLatch(MyLatch);
+}
+
+// Arms the termination at the deadline plus the grace (registered on first use).
+void arm_deadline_kill(int timeout_ms)
+{
+	if (deadline_kill_timeout == MAX_TIMEOUTS)
+		deadline_kill_timeout = RegisterTimeout(USER_TIMEOUT, deadline_kill_handler);
+	enable_timeout_after(deadline_kill_timeout, timeout_ms + kCancelGraceMs);
+}
+
+// Disarms it (success and error paths).
+void disarm_deadline_kill()
+{
+	if (deadline_kill_timeout != MAX_TIMEOUTS)
+		disable_timeout(deadline_kill_timeout, false);
+}
+
 // The smaller of the caller's limit (ignored when <= 0) and the server's.
 int clamp_limit(int requested, int server)
 {
@@ -117,7 +152,8 @@ bool api_key_grants_role(const char *hash_hex, const char *role)
 }
 
 // The role to run as: it exists, and the session role is a member of it (or an active API
-// key was made for it), else a clear error.
+// key was made for it), else a clear error. A call made with an API key runs only while the
+// key is active: the gateway's copy of the key list may be a refresh behind a revocation.
 Oid lookup_role(const char *name, const char *api_key_hash)
 {
 	Oid role = get_role_oid(name, true);
@@ -125,7 +161,13 @@ Oid lookup_role(const char *name, const char *api_key_hash)
 		ereport(ERROR,
 		        (errcode(ERRCODE_UNDEFINED_OBJECT), errmsg("role \"%s\" does not exist", name)));
 	Oid session = GetSessionUserId();
-	if (!is_member_of_role(session, role) && !api_key_grants_role(api_key_hash, name))
+	bool keyed = api_key_hash != nullptr && strlen(api_key_hash) == 64;
+	bool member = is_member_of_role(session, role);
+	bool key_ok = keyed && api_key_grants_role(api_key_hash, name);
+	if (keyed && !key_ok && member)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_AUTHORIZATION_SPECIFICATION),
+		                errmsg("the API key of this call was revoked or has expired")));
+	if (!member && !key_ok)
 		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 		                errmsg("the executors' session role \"%s\" is not a member of role \"%s\"",
 		                       GetUserNameFromId(session, false), name),
@@ -386,27 +428,75 @@ void collect_rows(int max_rows, int max_bytes, JobResult *out)
 	MemoryContextSwitchTo(old);
 }
 
-// "sql" jobs: each statement on its own; the last one's rows are the result.
-void run_statements(const JobSpec *job, StatementClass *classes, int count, bool read_only,
+// Runs one planned statement into dest; returns the rows it processed.
+uint64 run_planned(const char *sql, PlannedStmt *ps, DestReceiver *dest)
+{
+	if (ps->utilityStmt != nullptr) {
+		QueryCompletion qc;
+		InitializeQueryCompletion(&qc);
+		// As SPI does: not top level, so nothing may end our transaction.
+		ProcessUtility(ps, sql, false, PROCESS_UTILITY_QUERY, nullptr, nullptr, dest, &qc);
+		return qc.nprocessed;
+	}
+	QueryDesc *qd =
+	    CreateQueryDesc(ps, sql, GetActiveSnapshot(), InvalidSnapshot, dest, nullptr, nullptr, 0);
+	ExecutorStart(qd, 0);
+	ExecutorRun(qd, ForwardScanDirection, 0, true);
+	ExecutorFinish(qd);
+	uint64 processed = qd->estate->es_processed;
+	ExecutorEnd(qd);
+	FreeQueryDesc(qd);
+	return processed;
+}
+
+// Runs one classified statement from its parse tree (its text is never parsed again, so what
+// runs is what was classified, whatever settings earlier statements changed), with a fresh
+// snapshot that sees what the earlier statements did. Returns the rows it processed.
+uint64 run_parsetree(const char *sql, RawStmt *raw, DestReceiver *dest)
+{
+	PushActiveSnapshot(GetTransactionSnapshot());
+	List *queries = pg_analyze_and_rewrite_fixedparams(raw, sql, nullptr, 0, nullptr);
+	List *plans = pg_plan_queries(queries, sql, CURSOR_OPT_PARALLEL_OK, nullptr);
+	uint64 processed = 0;
+	ListCell *lc;
+	foreach (lc, plans) {
+		UpdateActiveSnapshotCommandId();
+		processed = run_planned(sql, lfirst_node(PlannedStmt, lc), dest);
+		check_claims_unchanged();
+		CommandCounterIncrement();
+	}
+	PopActiveSnapshot();
+	return processed;
+}
+
+// Runs a statement whose rows are the job's result, within the caps; hide_removed drops
+// EXPLAIN ANALYZE's "Rows Removed by ..." counts.
+void run_last(const char *sql, RawStmt *raw, bool row_limited, bool hide_removed, int max_rows,
+              int max_bytes, JobResult *out)
+{
+	DestReceiver *dest =
+	    create_json_receiver(&out->rows, max_rows, max_bytes, row_limited, result_ctx);
+	if (hide_removed)
+		json_receiver_hide_removed_rows(dest);
+	uint64 processed = run_parsetree(sql, raw, dest);
+	if (!json_receiver_had_rows(dest))
+		out->rows.row_count = processed;
+}
+
+// "sql" jobs: each statement on its own; the last one's rows are the result, the others'
+// rows are discarded as they come.
+void run_statements(const JobSpec *job, StatementClass *classes, int count, bool hide_removed,
                     int max_rows, int max_bytes, JobResult *out)
 {
-	for (int i = 0; i < count; i++) {
-		const StatementClass &sc = classes[i];
-		bool last = i == count - 1;
-		char *text = pnstrdup(job->sql + sc.location, sc.length);
-		st.current_text = text;
-		st.position_offset = chars_before(job->sql, sc.location);
-		// Only a plain query may stop early: DML with RETURNING would stop writing rows.
-		long tcount = last && sc.row_limited ? long(max_rows) + 1 : 0;
-		int ret = SPI_execute(text, read_only && sc.row_limited, tcount);
-		check_spi(ret);
-		if (last)
-			collect_rows(max_rows, max_bytes, out);
-		else
-			SPI_freetuptable(SPI_tuptable);
-	}
+	DestReceiver *discard = create_json_receiver(nullptr, 0, 0, false, result_ctx);
+	for (int i = 0; i < count - 1; i++)
+		(void)run_parsetree(job->sql, classes[i].raw, discard);
+	const StatementClass &last = classes[count - 1];
+	bool explain = IsA(last.stmt, ExplainStmt);
+	run_last(job->sql, last.raw, last.row_limited, explain && hide_removed, max_rows, max_bytes,
+	         out);
 	out->statements = count;
-	out->command = classes[count - 1].tag;
+	out->command = last.tag;
 }
 
 // "catalog" jobs: the gateway's own SQL with text parameters.
@@ -424,9 +514,12 @@ void run_catalog(const JobSpec *job, int max_rows, int max_bytes, JobResult *out
 	}
 	st.position_offset = 0;
 	st.current_text = job->sql;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("SPI_connect failed")));
 	int ret = SPI_execute_with_args(job->sql, n, types, values, nulls, true, long(max_rows) + 1);
 	check_spi(ret);
 	collect_rows(max_rows, max_bytes, out);
+	SPI_finish();
 	out->statements = 1;
 	out->command = "SELECT";
 }
@@ -442,23 +535,33 @@ bool explainable(const StatementClass &sc)
 	return false;
 }
 
+// EXPLAIN (FORMAT JSON[, ANALYZE]) around a classified statement's parse tree.
+RawStmt *explain_of(const StatementClass &sc, bool analyze)
+{
+	ExplainStmt *e = makeNode(ExplainStmt);
+	e->query = sc.stmt;
+	e->options =
+	    list_make1(makeDefElem(pstrdup("format"), (Node *)makeString(pstrdup("json")), -1));
+	if (analyze)
+		e->options = lappend(e->options, makeDefElem(pstrdup("analyze"), nullptr, -1));
+	RawStmt *raw = makeNode(RawStmt);
+	raw->stmt = reinterpret_cast<Node *>(e);
+	raw->stmt_location = sc.raw->stmt_location;
+	raw->stmt_len = sc.raw->stmt_len;
+	return raw;
+}
+
 // "explain" jobs: EXPLAIN (FORMAT JSON[, ANALYZE]) of exactly one statement.
-void run_explain(const JobSpec *job, StatementClass *classes, int count, int max_bytes,
-                 JobResult *out)
+void run_explain(const JobSpec *job, StatementClass *classes, int count, bool hide_removed,
+                 int max_bytes, JobResult *out)
 {
 	if (count != 1)
 		refuse_statement(job->sql, classes[1], "EXPLAIN takes exactly one statement");
 	if (!explainable(classes[0]))
 		refuse_statement(job->sql, classes[0],
 		                 "EXPLAIN works only on SELECT, VALUES, INSERT, UPDATE, DELETE and MERGE");
-	const char *prefix =
-	    job->analyze ? "EXPLAIN (FORMAT JSON, ANALYZE) " : "EXPLAIN (FORMAT JSON) ";
-	char *text = psprintf("%s%.*s", prefix, classes[0].length, job->sql + classes[0].location);
-	st.position_offset = chars_before(job->sql, classes[0].location) - int(strlen(prefix));
-	st.current_text = text;
-	int ret = SPI_execute(text, false, 0);
-	check_spi(ret);
-	collect_rows(1, max_bytes, out);
+	run_last(job->sql, explain_of(classes[0], job->analyze), false, hide_removed, 1, max_bytes,
+	         out);
 	out->statements = 1;
 	out->command = "EXPLAIN";
 }
@@ -480,27 +583,29 @@ void job_steps(const JobSpec *job, JobResult *out)
 	set_claims_locked(true);
 	enter_identity(role);
 	set_utility_guard(true);
-	enable_timeout_after(STATEMENT_TIMEOUT, effective_timeout(job, role_timeout_ms));
+	int timeout_ms = effective_timeout(job, role_timeout_ms);
+	enable_timeout_after(STATEMENT_TIMEOUT, timeout_ms);
+	arm_deadline_kill(timeout_ms);
 	PushActiveSnapshot(GetTransactionSnapshot());
 
 	int count = 0;
 	StatementClass *classes = nullptr;
 	if (job->kind != JobKind::Catalog)
 		classes = classify_or_refuse(job, &count);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("SPI_connect failed")));
+	// Row-level security applies to the caller: EXPLAIN ANALYZE must not count hidden rows.
+	bool hide_removed = !has_bypassrls_privilege(role);
 	if (job->kind == JobKind::Sql)
-		run_statements(job, classes, count, read_only, max_rows, max_bytes, out);
+		run_statements(job, classes, count, hide_removed, max_rows, max_bytes, out);
 	else if (job->kind == JobKind::Catalog)
 		run_catalog(job, max_rows, max_bytes, out);
 	else
-		run_explain(job, classes, count, max_bytes, out);
-	SPI_finish();
+		run_explain(job, classes, count, hide_removed, max_bytes, out);
 	PopActiveSnapshot();
 
 	// Deferred triggers fire now, still as the caller and with the caller's claims.
 	if (commit)
 		AfterTriggerFireDeferred();
+	check_claims_unchanged();
 	leave_identity();
 	AtEOXact_GUC(false, nest);
 	if (commit)
@@ -508,6 +613,7 @@ void job_steps(const JobSpec *job, JobResult *out)
 	else
 		AbortCurrentTransaction(); // read-only rests on never committing (step 9)
 	disable_timeout(STATEMENT_TIMEOUT, false);
+	disarm_deadline_kill();
 	out->ok = true;
 }
 
@@ -516,6 +622,7 @@ void recover_from_error()
 {
 	HOLD_INTERRUPTS();
 	disable_timeout(STATEMENT_TIMEOUT, false);
+	disarm_deadline_kill();
 	QueryCancelPending = false;
 	leave_identity();
 	AbortCurrentTransaction(); // also reverts every setting the job made
@@ -561,7 +668,22 @@ void fix_position(ErrorData *edata)
 	edata->cursorpos = pos > 0 ? pos : 0;
 }
 
+// Seeds random() afresh, so that a caller's setseed() decides nothing for the next one.
+void reseed_random()
+{
+	uint64 bits;
+	if (!pg_strong_random(&bits, sizeof(bits)))
+		ereport(ERROR, (errmsg("could not generate a random seed")));
+	double seed = double(bits >> 11) / double(uint64(1) << 53) * 2.0 - 1.0;
+	DirectFunctionCall1(setseed, Float8GetDatum(seed));
+}
+
 } // namespace
+
+bool job_deadline_killed()
+{
+	return deadline_killed != 0;
+}
 
 void for_each_setting(ArrayType *config, void (*fn)(char *name, char *value, void *arg), void *arg)
 {
@@ -620,6 +742,7 @@ void run_job(const JobSpec *job, JobResult *out)
 			recover_from_error();
 		LockReleaseSession(USER_LOCKMETHOD);
 		ResetSequenceCaches();
+		reseed_random();
 		debug_query_string = nullptr;
 		pgstat_report_activity(STATE_IDLE, nullptr);
 		pgstat_report_stat(false);

@@ -55,6 +55,13 @@ struct JobResult {
 // setconfig array (value may be null for an entry without "=").
 void for_each_setting(ArrayType *config, void (*fn)(char *name, char *value, void *arg), void *arg);
 
+// How long past its deadline a job may go on after the cancel (a plpgsql block can catch
+// it) before the executor is terminated, which nothing can catch (docs/security.md).
+constexpr int kCancelGraceMs = 2000;
+
+// True once the deadline and the grace have passed and the executor is being terminated.
+bool job_deadline_killed();
+
 // Runs the job in its own transaction and fills out. Never raises: every ERROR becomes
 // out->error, and the executor is clean for the next caller afterwards.
 void run_job(const JobSpec *job, JobResult *out);

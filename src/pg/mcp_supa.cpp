@@ -43,5 +43,6 @@ void _PG_init(void)
 	mcp_supa::pg::define_gucs();
 	mcp_supa::pg::define_claim_settings();
 	mcp_supa::pg::install_utility_hook();
+	mcp_supa::pg::install_setting_caps();
 	register_supervisor();
 }

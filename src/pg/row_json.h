@@ -7,6 +7,7 @@
 extern "C" {
 #include "executor/spi.h"
 #include "lib/stringinfo.h"
+#include "tcop/dest.h"
 }
 
 namespace mcp_supa::pg
@@ -27,5 +28,20 @@ void serialize_rows(SPITupleTable *tt, uint64 processed, int max_rows, int max_b
 
 // Sets out to an empty result (no columns, no rows).
 void empty_rows(RowsJson *out);
+
+// A receiver that writes the rows it is sent into out as they come (out's text lives in
+// result_ctx), keeping at most max_rows rows and max_bytes bytes of them. With out null it
+// discards every row. With stop_at_cap it stops the statement at the first row past a cap
+// (only for plain queries: a write would stop halfway). Allocated in the current context.
+DestReceiver *create_json_receiver(RowsJson *out, int max_rows, int max_bytes, bool stop_at_cap,
+                                   MemoryContext result_ctx);
+
+// Makes the receiver drop EXPLAIN ANALYZE's "Rows Removed by ..." counts from the rows it
+// keeps (JSON values become null, other formats lose the line): with row-level security
+// they count rows the caller may not see.
+void json_receiver_hide_removed_rows(DestReceiver *dest);
+
+// True when the receiver was sent a row description (the statement returns rows).
+bool json_receiver_had_rows(DestReceiver *dest);
 
 } // namespace mcp_supa::pg

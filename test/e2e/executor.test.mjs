@@ -5,130 +5,13 @@
 // The real gateway is kept off the socket by an address no interface has: it fails to bind
 // HTTP and exits before it would create the executor socket.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { sleep, startCluster, waitFor } from './lib/cluster.mjs';
+import { FakeGateway } from './lib/fake_gateway.mjs';
 
 const WORKERS = 2;
 const ALICE = '11111111-1111-1111-1111-111111111111';
 const BOB = '22222222-2222-2222-2222-222222222222';
-const runUser = process.env.MCP_SUPA_PG_USER || (process.getuid() === 0 ? 'postgres' : '');
-
-// ---- a tiny gateway: <u32 big-endian length><JSON> frames on a unix socket ----------------
-
-// A frame around a job object, or around raw text or bytes (for malformed jobs).
-function encodeFrame(obj) {
-  const body = Buffer.isBuffer(obj) ? obj : Buffer.from(typeof obj === 'string' ? obj : JSON.stringify(obj), 'utf8');
-  const head = Buffer.alloc(4);
-  head.writeUInt32BE(body.length);
-  return Buffer.concat([head, body]);
-}
-
-class ExecutorConn {
-  constructor(sock, gateway) {
-    this.sock = sock;
-    this.buf = Buffer.alloc(0);
-    this.hello = null;
-    this.waiters = new Map(); // job id -> resolve
-    this.closed = false;
-    sock.on('data', (d) => this.onData(d, gateway));
-    sock.on('close', () => {
-      this.closed = true;
-      gateway.conns.delete(this);
-      for (const resolve of this.waiters.values()) resolve({ closed: true });
-      this.waiters.clear();
-    });
-    sock.on('error', () => {});
-  }
-
-  get pid() {
-    return this.hello?.pid;
-  }
-
-  onData(data, gateway) {
-    this.buf = Buffer.concat([this.buf, data]);
-    while (this.buf.length >= 4) {
-      const len = this.buf.readUInt32BE(0);
-      if (this.buf.length < 4 + len) break;
-      // A successful result carries its rows after a NUL byte (docs/ipc.md).
-      const payload = this.buf.subarray(4, 4 + len);
-      const nul = payload.indexOf(0);
-      const msg = JSON.parse(payload.subarray(0, nul < 0 ? payload.length : nul).toString('utf8'));
-      if (nul >= 0) msg.rows = JSON.parse(payload.subarray(nul + 1).toString('utf8'));
-      this.buf = this.buf.subarray(4 + len);
-      if (msg.type === 'hello') {
-        this.hello = msg;
-        gateway.hellos.push(msg);
-      } else if (msg.type === 'result') {
-        const resolve = this.waiters.get(msg.id);
-        this.waiters.delete(msg.id);
-        if (resolve) resolve(msg);
-      }
-    }
-  }
-
-  // Sends one job and waits for its result ({closed: true} if the executor went away). A raw
-  // job (text or bytes) names the id its result will carry.
-  run(job, timeoutMs = 60000, id = job.id) {
-    if (this.closed) return Promise.resolve({ closed: true });
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiters.delete(id);
-        resolve({ timedOut: true });
-      }, timeoutMs);
-      this.waiters.set(id, (msg) => {
-        clearTimeout(timer);
-        resolve(msg);
-      });
-      this.sock.write(encodeFrame(job));
-    });
-  }
-}
-
-class FakeGateway {
-  constructor(dataDir) {
-    this.dir = path.join(dataDir, 'mcp_supa');
-    this.sockPath = path.join(this.dir, 'executor.sock');
-    this.conns = new Set();
-    this.hellos = [];
-  }
-
-  async start() {
-    fs.mkdirSync(this.dir, { mode: 0o700, recursive: true });
-    fs.rmSync(this.sockPath, { force: true });
-    this.server = net.createServer((sock) => this.conns.add(new ExecutorConn(sock, this)));
-    await new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.sockPath, resolve);
-    });
-    if (runUser) {
-      const uid = Number(execFileSync('id', ['-u', runUser], { encoding: 'utf8' }));
-      const gid = Number(execFileSync('id', ['-g', runUser], { encoding: 'utf8' }));
-      fs.chownSync(this.dir, uid, gid);
-      fs.chownSync(this.sockPath, uid, gid);
-    }
-  }
-
-  ready() {
-    return [...this.conns].filter((c) => c.hello && !c.closed);
-  }
-
-  // Waits until n executors said hello and returns them, ordered by worker index.
-  async executors(n = WORKERS) {
-    const got = await waitFor(() => (this.ready().length >= n ? this.ready() : null),
-      { timeoutMs: 20000 });
-    assert.ok(got, `only ${this.ready().length} of ${n} executors connected`);
-    return got.sort((a, b) => a.hello.worker - b.hello.worker);
-  }
-
-  stop() {
-    for (const c of this.conns) c.sock.destroy();
-    this.server?.close();
-  }
-}
 
 // ---- jobs ---------------------------------------------------------------------------------
 
@@ -380,11 +263,11 @@ test('DO, COPY, LISTEN, VACUUM and friends are refused', async () => {
 
 test('a session-level setting does not reach the next job', async () => {
   ok(await run('service', "SELECT set_config('search_path', 'evil', false)"));
-  ok(await run('service', "SELECT set_config('work_mem', '77MB', false)"));
+  ok(await run('service', "SELECT set_config('work_mem', '37MB', false)"));
   const r = ok(await run('anon', 'SHOW search_path'));
   assert.deepEqual(r.rows, [{ search_path: '"$user", public' }]);
   assert.equal(r.command, 'SHOW');
-  assert.notEqual(ok(await run('anon', 'SHOW work_mem')).rows[0].work_mem, '77MB');
+  assert.notEqual(ok(await run('anon', 'SHOW work_mem')).rows[0].work_mem, '37MB');
 });
 
 test('a session advisory lock is released after the job', async () => {

@@ -237,18 +237,31 @@ TEST_CASE("oversized audit fields are clipped so the batch is never refused", "[
 {
 	audit::Record r;
 	r.status = "ok";
-	r.arguments = "{\"query\":\"" + std::string(audit::kAuditMaxArgumentsBytes, 'x') + "\"}";
+	// Arguments as large as the default mcp_supa.max_request_bytes allows are kept whole.
+	r.arguments = "{\"query\":\"" + std::string(300 * 1024, 'x') + "\"}";
+	std::vector<ipc::AuditFields> whole;
+	std::string error;
+	std::string encoded_whole = audit::encode(r);
+	REQUIRE(ipc::decode_audit_records(encoded_whole, whole, error));
+	CHECK(*whole[0][8] == r.arguments);
+
+	// Past that: the head, the tail (what a padded statement hides there) and a hash.
+	r.arguments = "{\"query\":\"-- " + std::string(2 * audit::kAuditMaxArgumentsBytes, ' ') +
+	              "\\n delete from notes\"}";
 	r.message = std::string(ipc::kAuditMaxField - 1, 'm') + "\xc3\xa9" + "tail"; // é across the cut
 	std::vector<ipc::AuditFields> out;
-	std::string error;
 	std::string encoded = audit::encode(r); // the decoded fields point into it
 	REQUIRE(ipc::decode_audit_records(encoded, out, error));
 	REQUIRE(out.size() == 1);
 	Json args = Json::parse(std::string(*out[0][8]));
 	CHECK(args["truncated"] == true);
 	CHECK(args["bytes"] == r.arguments.size());
-	CHECK(args["prefix"].get<std::string>().size() == audit::kAuditArgumentsPrefixBytes);
-	CHECK(args["prefix"].get<std::string>().rfind("{\"query\":\"xxx", 0) == 0);
+	CHECK(args["sha256"].get<std::string>().size() == 64);
+	CHECK(args["head"].get<std::string>().size() == audit::kAuditArgumentsEndBytes);
+	CHECK(args["head"].get<std::string>().rfind("{\"query\":\"-- ", 0) == 0);
+	std::string tail = args["tail"].get<std::string>();
+	CHECK(tail.size() == audit::kAuditArgumentsEndBytes);
+	CHECK(tail.substr(tail.size() - 22) == "\\n delete from notes\"}");
 	// Clipped before the two-byte character rather than through it.
 	CHECK(out[0][11]->size() == ipc::kAuditMaxField - 1);
 	CHECK(valid_utf8(*out[0][11]));

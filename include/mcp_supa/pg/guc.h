@@ -17,6 +17,7 @@ extern char *guc_allowed_roles;
 extern bool guc_allow_anonymous;
 extern bool guc_read_only;
 extern bool guc_allow_do;
+extern int guc_max_work_mem; // kB
 extern int guc_max_rows;
 extern int guc_max_result_bytes;
 extern int guc_statement_timeout_ms;
