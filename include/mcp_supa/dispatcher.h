@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <sys/types.h>
+#include <vector>
 
 namespace mcp_supa::ipc
 {
@@ -41,8 +42,12 @@ public:
 	// Submits an audit batch (exempt, as above), records encoded by audit::encode. The job is
 	// {"id":…,"kind":"audit","type":"job"}, a NUL byte, and the records.
 	uint64_t submit_audit(std::string records, Done done, int64_t now_ms = 0);
-	// Cancels a job: dropped if still queued, interrupted if running.
-	void cancel(uint64_t job_id);
+	// Cancels a job: dropped if still queued, interrupted if running (noted at now_ms, so
+	// overdue_cancels() can escalate when the job catches the interrupt).
+	void cancel(uint64_t job_id, int64_t now_ms = 0);
+	// The executors whose job was interrupted at least grace_ms ago and still runs (a plpgsql
+	// block can catch the cancel): each is named once, to be terminated.
+	std::vector<pid_t> overdue_cancels(int64_t now_ms, int64_t grace_ms);
 
 	// An executor connected (after its hello); returns its id.
 	int add_executor(pid_t pid);
@@ -90,6 +95,7 @@ private:
 	std::deque<Job> urgent_; // exempt jobs: served before queue_, never expired
 	std::map<int, Executor> executors_;
 	std::map<uint64_t, std::pair<int, Done>> running_; // job id -> executor, callback
+	std::map<uint64_t, int64_t> cancelled_at_;          // running job id -> when interrupted
 
 	void pump();
 	bool start_on(int executor, Job &job);

@@ -26,7 +26,7 @@ public:
 	{
 		return d_.submit(std::move(job), std::move(done), now_ms());
 	}
-	void cancel(uint64_t handle) override { d_.cancel(handle); }
+	void cancel(uint64_t handle) override { d_.cancel(handle, now_ms()); }
 
 	static int64_t now_ms()
 	{

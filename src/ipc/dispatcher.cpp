@@ -125,7 +125,7 @@ void Dispatcher::pump()
 	}
 }
 
-void Dispatcher::cancel(uint64_t job_id)
+void Dispatcher::cancel(uint64_t job_id, int64_t now_ms)
 {
 	for (auto it = queue_.begin(); it != queue_.end(); ++it) {
 		if (it->id == job_id) {
@@ -141,6 +141,28 @@ void Dispatcher::cancel(uint64_t job_id)
 	auto ex = executors_.find(r->second.first);
 	if (ex != executors_.end())
 		cancel_(ex->second.pid);
+	cancelled_at_.emplace(job_id, now_ms);
+}
+
+std::vector<pid_t> Dispatcher::overdue_cancels(int64_t now_ms, int64_t grace_ms)
+{
+	std::vector<pid_t> out;
+	for (auto it = cancelled_at_.begin(); it != cancelled_at_.end();) {
+		auto r = running_.find(it->first);
+		if (r == running_.end()) {
+			it = cancelled_at_.erase(it);
+			continue;
+		}
+		if (now_ms - it->second < grace_ms) {
+			++it;
+			continue;
+		}
+		auto ex = executors_.find(r->second.first);
+		if (ex != executors_.end())
+			out.push_back(ex->second.pid);
+		it = cancelled_at_.erase(it);
+	}
+	return out;
 }
 
 int Dispatcher::add_executor(pid_t pid)
@@ -158,6 +180,7 @@ void Dispatcher::remove_executor(int executor)
 		return;
 	uint64_t job = ex->second.job;
 	executors_.erase(ex);
+	cancelled_at_.erase(job);
 	if (job != 0) {
 		auto r = running_.find(job);
 		if (r != running_.end()) {
@@ -177,6 +200,7 @@ void Dispatcher::on_result(int executor, const Json &result)
 		return;
 	uint64_t job = ex->second.job;
 	ex->second.job = 0;
+	cancelled_at_.erase(job);
 	auto r = running_.find(job);
 	if (r != running_.end()) {
 		Done done = std::move(r->second.second);

@@ -29,6 +29,7 @@ namespace
 {
 
 constexpr std::size_t kWriteChunk = 16 * 1024;
+constexpr int kCancelGraceMs = 2000; // as the executor's own grace past a call's deadline
 constexpr std::size_t kHeaderRoom = 2048; // every response header we write fits
 
 const char *method_name(int m)
@@ -353,6 +354,14 @@ void HttpServer::housekeep()
 	core_->server.expire_elicitations();
 	// A call may wait for an executor as long as it may run.
 	core_->dispatcher.expire_queued(now, core_->cfg.statement_timeout_ms);
+	// A cancel the job caught (plpgsql can): past the grace its executor is terminated
+	// (SIGTERM ends a backend whatever its code catches) and the pool replaces it.
+	for (pid_t pid : core_->dispatcher.overdue_cancels(now, kCancelGraceMs)) {
+		log(LogLevel::Warning,
+		    "executor (PID %d) still runs a cancelled call %d ms after the cancel; terminating it",
+		    int(pid), kCancelGraceMs);
+		kill(pid, SIGTERM);
+	}
 	refresh_api_keys();
 	jwks_maybe_refresh(false);
 }

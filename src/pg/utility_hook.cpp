@@ -1,7 +1,8 @@
 // Refusing ALTER ROLE, ALTER DATABASE ... SET, ALTER SYSTEM and NOTIFY inside jobs. The
 // classifier already refuses them at the top level; this catches them in functions, EXECUTE
 // and rules. Also: pg_notify() is refused when an expression calling it is set up, and the
-// request.jwt.* names are checked for changes before and after every query.
+// request.jwt.* names are checked for changes before and after every query; set_config() of
+// such a name (or of a computed one) is refused when a query calling it is analyzed.
 #include "postgres_headers.h"
 
 #include "utility_hook.h"
@@ -12,6 +13,9 @@ extern "C" {
 #include "catalog/objectaccess.h"
 #include "catalog/pg_proc.h"
 #include "executor/executor.h"
+#include "nodes/nodeFuncs.h"
+#include "parser/analyze.h"
+#include "utils/builtins.h"
 #include "tcop/utility.h"
 #include "utils/fmgroids.h"
 }
@@ -26,6 +30,7 @@ ProcessUtility_hook_type prev_hook = nullptr;
 object_access_hook_type prev_access_hook = nullptr;
 ExecutorStart_hook_type prev_start_hook = nullptr;
 ExecutorEnd_hook_type prev_end_hook = nullptr;
+post_parse_analyze_hook_type prev_analyze_hook = nullptr;
 bool armed = false;
 
 // The statement's name when it is one a job must never run, else nullptr.
@@ -96,6 +101,54 @@ void guard_executor_end(QueryDesc *qd)
 	check_claims_unchanged();
 }
 
+// Refuses set_config() on a request.jwt.* name, or on a name computed at run time, in a job:
+// the change would be seen by the rest of its own query (a policy's current_setting())
+// before the checks around each query could fail it.
+void check_set_config(FuncExpr *f)
+{
+	if (f->funcid != F_SET_CONFIG || f->args == NIL)
+		return;
+	Node *name = static_cast<Node *>(linitial(f->args));
+	while (IsA(name, RelabelType))
+		name = reinterpret_cast<Node *>(reinterpret_cast<RelabelType *>(name)->arg);
+	if (!IsA(name, Const))
+		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+		                errmsg("set_config() with a computed setting name is not allowed in an "
+		                       "MCP call"),
+		                errhint("Name the setting with a literal.")));
+	auto *c = reinterpret_cast<Const *>(name);
+	if (c->constisnull)
+		return;
+	char *setting = TextDatumGetCString(c->constvalue);
+	if (pg_strncasecmp(setting, "request.jwt", 11) == 0)
+		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+		                errmsg("set_config(\"%s\") is not allowed in an MCP call", setting),
+		                errdetail("The request.jwt.* settings hold the caller's verified token.")));
+}
+
+// Walks a query tree (sublinks and CTEs included) for set_config() calls.
+bool set_config_walker(Node *node, void *context)
+{
+	if (node == nullptr)
+		return false;
+	if (IsA(node, FuncExpr))
+		check_set_config(reinterpret_cast<FuncExpr *>(node));
+	// PostgreSQL 15 declares the walker without a prototype; void (*)() converts silently.
+	auto walker = reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(set_config_walker));
+	if (IsA(node, Query))
+		return query_tree_walker(reinterpret_cast<Query *>(node), walker, context, 0);
+	return expression_tree_walker(node, walker, context);
+}
+
+// Every query a job analyzes (its own, and those of the functions it calls).
+void guard_analyze(ParseState *pstate, Query *query, JumbleState *jstate)
+{
+	if (prev_analyze_hook)
+		prev_analyze_hook(pstate, query, jstate);
+	if (armed)
+		set_config_walker(reinterpret_cast<Node *>(query), nullptr);
+}
+
 } // namespace
 
 void install_utility_hook()
@@ -108,6 +161,8 @@ void install_utility_hook()
 	ExecutorStart_hook = guard_executor_start;
 	prev_end_hook = ExecutorEnd_hook;
 	ExecutorEnd_hook = guard_executor_end;
+	prev_analyze_hook = post_parse_analyze_hook;
+	post_parse_analyze_hook = guard_analyze;
 }
 
 void set_utility_guard(bool value)

@@ -189,6 +189,22 @@ test('a custom request.jwt.claim.* cannot be forged, by set_config or from plpgs
   }
 });
 
+test('set_config() of a request.jwt.* name is refused before its own query can read it', async () => {
+  // Checked only when the query ended, the forged claim would steer a condition inside the
+  // query first: a division by zero would then tell whether the other tenant has rows.
+  for (const sql of [
+    "select case when (select count(*) from scratch.tenant_rows where tenant = 'globex') > 0 then 1/0 else 1 end " +
+      "from (select set_config('request.jwt.claim.tenant', 'globex', true)) s",
+    "select set_config('REQUEST.JWT.CLAIMS', '{\"tenant\":\"globex\"}', true), " +
+      '(select count(*) from scratch.tenant_rows)',
+    "select scratch.forge('request.jwt.claim.tenant', 'globex')",
+  ]) {
+    const err = failed(await run('alice', sql), '42501');
+    assert.match(err.message, /set_config/, sql);
+  }
+  ok(await run('alice', "select set_config('search_path', 'public, extensions', true) as p"));
+});
+
 // ---- 8. destructive statements inside WITH, MERGE and WHERE true ---------------------------
 
 test('destructive statements hidden in WITH or behind WHERE true are held', async () => {

@@ -325,6 +325,34 @@ test('the gateway binds exactly the configured addresses', async () => {
   await stillServing();
 });
 
+test('a call that catches its cancel has its executor terminated after a short grace', async () => {
+  await cluster.query(`
+    CREATE OR REPLACE FUNCTION public.stubborn() RETURNS void LANGUAGE plpgsql AS $$
+    BEGIN
+      LOOP
+        BEGIN PERFORM pg_sleep(0.05); EXCEPTION WHEN query_canceled THEN NULL; END;
+      END LOOP;
+    END $$;
+    GRANT EXECUTE ON FUNCTION public.stubborn() TO service_role;`);
+  const client = await connectHttp(cluster.mcpUrl, tok.service);
+  try {
+    const ctl = new AbortController();
+    const call = client.callTool({ name: 'execute_sql', arguments: { query: 'select public.stubborn()' } },
+      undefined, { signal: ctl.signal }).catch((e) => e);
+    await sleep(1000);
+    const cancelledAt = Date.now();
+    ctl.abort(); // the SDK sends notifications/cancelled
+    await call;
+    // Well before mcp_supa.statement_timeout (30 s): the grace is 2 s, housekeeping runs each second.
+    assert.ok(await waitFor(() => /still runs a cancelled call 2000 ms after the cancel; terminating it/
+      .test(cluster.log()), { timeoutMs: 10000 }), 'the executor was not terminated');
+    console.log(`# executor terminated within ${Date.now() - cancelledAt} ms of the cancel`);
+  } finally {
+    await client.close();
+  }
+  await stillServing();
+});
+
 test('the supervisor replaces a gateway whose loop stopped servicing', async () => {
   const stuck = await cluster.gatewayPid();
   process.kill(stuck, 'SIGSTOP'); // a loop that never comes back, as the pipelining bug did

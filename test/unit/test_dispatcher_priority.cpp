@@ -53,3 +53,24 @@ TEST_CASE("audit batches and the API-key refresh go first and never expire", "[d
 	REQUIRE(sent.size() == 4);
 	CHECK(sent[3].find("\"kind\":\"audit\"") != std::string::npos);
 }
+
+TEST_CASE("a cancel the job catches is named for termination once its grace is over", "[dispatcher]")
+{
+	std::vector<pid_t> interrupted;
+	ipc::Dispatcher d(
+	    100, [](int, const std::string &) { return true; },
+	    [&](pid_t pid) { interrupted.push_back(pid); });
+	int e1 = d.add_executor(101);
+	int e2 = d.add_executor(202);
+	uint64_t stubborn = d.submit({{"sql", "loop"}}, [](const Json &) {}, 0);
+	uint64_t polite = d.submit({{"sql", "sleep"}}, [](const Json &) {}, 0);
+	d.cancel(stubborn, 1000);
+	d.cancel(polite, 1000);
+	CHECK(interrupted == std::vector<pid_t>{101, 202});
+	CHECK(d.overdue_cancels(2500, 2000).empty()); // still within the grace
+	d.on_result(e2, {{"ok", false}});             // the polite one stopped
+	CHECK(d.overdue_cancels(3000, 2000) == std::vector<pid_t>{101});
+	CHECK(d.overdue_cancels(9000, 2000).empty()); // named once
+	d.remove_executor(e1);
+	CHECK(d.running() == 0);
+}
