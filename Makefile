@@ -64,6 +64,7 @@ PURE_OBJS = \
 	src/ipc/dispatcher.o \
 	src/mcp/jsonrpc.o \
 	src/mcp/json_text.o \
+	src/mcp/json_limits.o \
 	src/mcp/random.o \
 	src/mcp/session.o \
 	src/mcp/server.o \

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "mcp_supa/gateway_config.h"
+#include "mcp_supa/json_limits.h"
 
 struct lws;
 
