@@ -179,8 +179,10 @@ $(FUZZ_DIR)/fuzz_%: test/fuzz/fuzz_%.cpp $(FUZZ_OBJS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(GATEWAY_LIBS)
 
-.PHONY: fuzz clean-fuzz
+.PHONY: fuzz clean-fuzz print-fuzz
 fuzz: $(FUZZ_BINS)
+print-fuzz:
+	@echo $(FUZZ_TARGETS)
 
 clean: clean-fuzz
 clean-fuzz:
