@@ -6,6 +6,7 @@
 
 #include "mcp_supa/json_limits.h"
 #include "mcp_supa/jsonrpc.h"
+#include "mcp_supa/jwt.h"
 #include "mcp_supa/mcp_server.h"
 #include "mcp_supa/session.h"
 #include "mcp_supa/tools.h"
@@ -166,4 +167,17 @@ TEST_CASE("executor rows nested past kMaxResultDepth become a tool error", "[lim
 	CHECK(tools::result_rows(deep) == Json::array());
 	Json plan = tools::shape_result("explain_query", Json::object(), deep, "t");
 	CHECK(plan.value("isError", false));
+}
+
+TEST_CASE("the JWT and JWKS parser refuses deep documents, finds duplicates in wide ones", "[limits][jwt]")
+{
+	Json out;
+	CHECK_FALSE(auth::detail::parse_json_strict(deep_array(300000), out));
+	CHECK_FALSE(auth::detail::parse_json_strict(nest(300000, "", '{', '}'), out));
+	std::string wide = "{";
+	for (int i = 0; i < 50000; i++)
+		wide += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":1";
+	CHECK(auth::detail::parse_json_strict(wide + "}", out));
+	CHECK(out.size() == 50000);
+	CHECK_FALSE(auth::detail::parse_json_strict(wide + ",\"k7\":2}", out));
 }
