@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "mcp_supa/dispatcher.h"
 #include "mcp_supa/json_limits.h"
 #include "mcp_supa/jsonrpc.h"
 #include "mcp_supa/jwt.h"
@@ -180,4 +181,26 @@ TEST_CASE("the JWT and JWKS parser refuses deep documents, finds duplicates in w
 	CHECK(auth::detail::parse_json_strict(wide + "}", out));
 	CHECK(out.size() == 50000);
 	CHECK_FALSE(auth::detail::parse_json_strict(wide + ",\"k7\":2}", out));
+}
+
+TEST_CASE("an executor result with a mistyped member becomes an error result", "[limits][dispatcher]")
+{
+	// Found by fuzz_executor_result: "truncated":1 made value("truncated", false) throw.
+	Json r = ipc::Dispatcher::read_frame(
+	    std::string(R"({"type":"result","id":"8","ok":true,"truncated":1,"columns":[]})") + '\0' +
+	    "[]");
+	CHECK(r["ok"] == false);
+	CHECK(r["type"] == "result");
+	CHECK(r["id"] == "8");
+	CHECK(r["error"]["sqlstate"] == "XX000");
+	CHECK_THAT(r["error"]["message"].get<std::string>(), Catch::Contains("truncated"));
+	CHECK(tools::sql_result_text(r, "t").empty());
+	CHECK(tools::shape_result("execute_sql", Json::object(), r, "t")["isError"] == true);
+	for (const char *bad : {R"({"type":"result","ok":"yes"})", R"({"type":"result","row_count":1.5})",
+	                        R"({"type":"result","ok":false,"error":"x"})",
+	                        R"({"type":"result","ok":false,"error":{"message":7}})",
+	                        R"({"type":"result","ok":false,"error":{"position":"3"}})",
+	                        R"({"type":7,"ok":true})"})
+		CHECK(ipc::Dispatcher::read_frame(bad)["error"]["sqlstate"] == "XX000");
+	CHECK(ipc::Dispatcher::read_frame(R"({"type":"result","ok":true,"row_count":2})")["ok"] == true);
 }
