@@ -52,13 +52,14 @@ Json executor_result(std::size_t i)
 	}
 }
 
-// Answers every job, including jobs submitted while answering (bounded).
-void drain(AnsweringSink &sink)
+// Answers every job, including jobs submitted while answering (bounded); which answer comes
+// first depends on seed, so inputs can choose it.
+void drain(AnsweringSink &sink, std::size_t seed)
 {
 	for (std::size_t i = 0; i < 64 && !sink.pending.empty(); i++) {
 		auto done = std::move(sink.pending.front());
 		sink.pending.erase(sink.pending.begin());
-		done(executor_result(i));
+		done(executor_result(seed + i));
 	}
 }
 
@@ -89,18 +90,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, std::size_t size)
 	server.handle({{"jsonrpc", "2.0"},
 	               {"id", 0},
 	               {"method", "initialize"},
-	               {"params", {{"protocolVersion", "2025-03-26"}, {"capabilities", Json::object()}}}},
+	               {"params",
+	                {{"protocolVersion", "2025-03-26"},
+	                 {"capabilities", {{"elicitation", Json::object()}}}}}},
 	              session, ctx, reply);
-	if (checked.value.is_array())
+	auto handle_input = [&] {
+		if (!checked.value.is_array())
+			return server.handle(checked.value, session, ctx, reply);
 		for (const auto &message : checked.value)
 			server.handle(message, session, ctx, reply);
-	else
-		server.handle(checked.value, session, ctx, reply);
-	drain(sink);
-	// The input may also answer an elicitation: hand it in again now that one may be pending.
-	if (checked.value.is_object())
-		server.handle(checked.value, session, ctx, reply);
-	drain(sink);
+	};
+	handle_input();
+	drain(sink, size);
+	// The input may also answer an elicitation ("mcp_supa-elicit-1"): hand it in again now
+	// that one may be pending.
+	handle_input();
+	drain(sink, size);
 	server.cancel_session(session.id);
 	server.expire_elicitations();
 	return 0;
