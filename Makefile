@@ -23,6 +23,7 @@ OBJS = \
 	src/ipc/audit_wire.o \
 	src/ipc/json_reader.o \
 	src/mcp/json_text.o \
+	src/mcp/json_limits.o \
 	src/ipc/gateway_config.o \
 	src/auth/rate_limiter.o \
 	src/auth/jwks.o \
