@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <initializer_list>
 
 namespace mcp_supa::ipc
 {
@@ -44,8 +45,20 @@ Json span_value(const JsonSpan &v)
 	}
 }
 
+// Removes null members of obj named in keys: absent, value() gives its default (a null would
+// make it throw).
+void drop_nulls(Json &obj, std::initializer_list<const char *> keys)
+{
+	for (const char *k : keys) {
+		auto it = obj.find(k);
+		if (it != obj.end() && it->is_null())
+			obj.erase(it);
+	}
+}
+
 // "" when each member the gateway reads has the JSON type it expects, else the first that
-// does not (tools and the MCP layer read them with nlohmann's value(), which throws).
+// does not (tools and the MCP layer read them with nlohmann's value(), which throws). Nulls
+// must have been dropped first.
 std::string mistyped_member(const Json &frame)
 {
 	for (const char *k : {"type", "id", "command"})
@@ -88,6 +101,11 @@ Json Dispatcher::read_frame(std::string_view payload)
 	}
 	if (nul != std::string_view::npos)
 		out["rows_json"] = std::string(payload.substr(nul + 1));
+	drop_nulls(out, {"type", "id", "command", "ok", "refused", "truncated", "pid", "row_count",
+	                 "statements", "bytes"});
+	auto sql_error = out.find("error");
+	if (sql_error != out.end() && sql_error->is_object())
+		drop_nulls(*sql_error, {"sqlstate", "message", "detail", "hint", "context", "position"});
 	std::string bad = mistyped_member(out);
 	if (bad.empty())
 		return out;

@@ -203,4 +203,12 @@ TEST_CASE("an executor result with a mistyped member becomes an error result", "
 	                        R"({"type":7,"ok":true})"})
 		CHECK(ipc::Dispatcher::read_frame(bad)["error"]["sqlstate"] == "XX000");
 	CHECK(ipc::Dispatcher::read_frame(R"({"type":"result","ok":true,"row_count":2})")["ok"] == true);
+	// What the executor sends for an SQL error: nulls for the fields PostgreSQL left empty.
+	Json sql_error = ipc::Dispatcher::read_frame(
+	    R"({"type":"result","id":null,"ok":false,"refused":false,"error":{"sqlstate":"42601",)"
+	    R"("message":null,"detail":null,"hint":null,"position":null,"context":null}})");
+	CHECK(sql_error["error"]["sqlstate"] == "42601");
+	Json shaped = tools::shape_result("execute_sql", Json::object(), sql_error, "t");
+	CHECK(shaped["structuredContent"]["error"]["sqlstate"] == "42601");
+	CHECK_THAT(shaped["content"][0]["text"].get<std::string>(), Catch::Contains("unknown error"));
 }
