@@ -23,6 +23,7 @@ OBJS = \
 	src/ipc/audit_wire.o \
 	src/ipc/json_reader.o \
 	src/mcp/json_text.o \
+	src/mcp/json_limits.o \
 	src/ipc/gateway_config.o \
 	src/auth/rate_limiter.o \
 	src/auth/client_address.o \
@@ -65,6 +66,7 @@ PURE_OBJS = \
 	src/ipc/dispatcher.o \
 	src/mcp/jsonrpc.o \
 	src/mcp/json_text.o \
+	src/mcp/json_limits.o \
 	src/mcp/random.o \
 	src/mcp/session.o \
 	src/mcp/server.o \
@@ -161,3 +163,34 @@ clean-loadgen:
 	rm -f $(LOADGEN) $(LOADGEN_OBJS) $(wildcard bench/loadgen/*.d)
 
 -include $(wildcard bench/loadgen/*.d)
+
+# ---- libFuzzer targets (test/fuzz): clang, ASan + UBSan, their own object folder ----------
+# The pure modules are compiled again with clang and coverage instrumentation into
+# $(FUZZ_DIR), so they never mix with the gcc objects of the gateway and the unit tests.
+FUZZ_CXX ?= clang++
+FUZZ_DIR = build/fuzz
+FUZZ_TARGETS = mcp_message http_admission jwt executor_result
+FUZZ_BINS = $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZ_TARGETS))
+FUZZ_OBJS = $(addprefix $(FUZZ_DIR)/,$(PURE_OBJS))
+FUZZ_FLAGS = -std=c++17 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined $(WARN_FLAGS) $(PURE_CPPFLAGS)
+
+$(FUZZ_DIR)/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+$(FUZZ_DIR)/src/tools/tools.o: src/tools/catalog_sql.gen.h
+
+$(FUZZ_DIR)/fuzz_%: test/fuzz/fuzz_%.cpp $(FUZZ_OBJS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(GATEWAY_LIBS)
+
+.PHONY: fuzz clean-fuzz print-fuzz
+fuzz: $(FUZZ_BINS)
+print-fuzz:
+	@echo $(FUZZ_TARGETS)
+
+clean: clean-fuzz
+clean-fuzz:
+	rm -rf $(FUZZ_DIR)
+
+-include $(wildcard $(FUZZ_DIR)/src/*/*.d)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds warning-free, installs the extension,
-# then runs every layer (shellcheck, Catch2 unit, pg_regress, end-to-end) and ends with one line:
-# "N passed, N failed, N skipped" adding them all up. Exits non-zero if anything failed.
+# then runs every layer (shellcheck, Catch2 unit, pg_regress, end-to-end, a libFuzzer smoke)
+# and ends with one line: "N passed, N failed, N skipped" adding them all up. Exits non-zero
+# if anything failed.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -103,6 +104,35 @@ fail=$(( ${fail:-0} + ${cancelled:-0} ))
 [ $rc -ne 0 ] && [ "$fail" -eq 0 ] && fail=1
 record e2e "${pass:-0}" "$fail" "${skip:-0}"
 rm -f "$E2E_LOG"
+
+# ---- 4. fuzz smoke: each libFuzzer target replays its corpus, then mutates briefly ----------
+# A bounded run (FUZZ_RUNS inputs or FUZZ_SECONDS, whichever ends first); the long runs are
+# by hand (docs/testing.md). New inputs go to a scratch folder, never into the committed corpus.
+step "fuzz smoke (libFuzzer, ASan + UBSan)"
+FUZZ_RUNS=${FUZZ_RUNS:-20000}
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+if make -s -j"$(nproc)" WERROR=1 fuzz >/tmp/mcp_supa_fuzz_build.log 2>&1; then
+	pass=0
+	fail=0
+	for target in $(make -s -f Makefile print-fuzz 2>/dev/null); do
+		scratch=$(mktemp -d /tmp/mcp_supa_fuzz.XXXXXX)
+		if build/fuzz/fuzz_"$target" -runs="$FUZZ_RUNS" -max_total_time="$FUZZ_SECONDS" \
+			-artifact_prefix="$scratch/" "$scratch" "test/fuzz/corpus/$target" >"$scratch/log" 2>&1; then
+			echo "  fuzz_$target: $(grep -E '^Done [0-9]+ runs' "$scratch/log")"
+			pass=$((pass + 1))
+			rm -rf "$scratch"
+		else
+			tail -n 40 "$scratch/log"
+			echo "  fuzz_$target FAILED: the input that broke it is in $scratch/"
+			fail=$((fail + 1))
+		fi
+	done
+	[ $((pass + fail)) -eq 0 ] && fail=1
+	record fuzz "$pass" "$fail"
+else
+	cat /tmp/mcp_supa_fuzz_build.log
+	record fuzz 0 1
+fi
 
 echo
 echo "==== summary ===="

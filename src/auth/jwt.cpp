@@ -2,10 +2,12 @@
 #include "mcp_supa/jwt.h"
 
 #include "mcp_supa/base64url.h"
+#include "mcp_supa/json_limits.h"
 
 #include <climits>
 #include <cmath>
 #include <cstring>
+#include <unordered_set>
 #include <vector>
 
 #include <openssl/crypto.h>
@@ -273,7 +275,10 @@ bool detail::parse_json_strict(std::string_view text, json &out)
 	// valid JSON never holds a raw NUL, so refuse it outright.
 	if (text.find('\0') != std::string_view::npos)
 		return false;
-	std::vector<std::vector<std::string>> keys; // member names of each open object
+	// Too deep: refused before nlohmann builds a tree at all.
+	if (!json_depth_within(text, kMaxJsonDepth))
+		return false;
+	std::vector<std::unordered_set<std::string>> keys; // member names of each open object
 	int depth = 0;
 	bool bad = false;
 	auto cb = [&](int, json::parse_event_t ev, json &parsed) {
@@ -295,10 +300,8 @@ bool detail::parse_json_strict(std::string_view text, json &out)
 			case json::parse_event_t::key:
 				if (keys.empty())
 					break;
-				for (const auto &k : keys.back())
-					if (k == parsed.get_ref<const std::string &>())
-						bad = true;
-				keys.back().push_back(parsed.get<std::string>());
+				if (!keys.back().insert(parsed.get<std::string>()).second)
+					bad = true;
 				break;
 			default:
 				break;

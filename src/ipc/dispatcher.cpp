@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <initializer_list>
 
 namespace mcp_supa::ipc
 {
@@ -44,6 +45,44 @@ Json span_value(const JsonSpan &v)
 	}
 }
 
+// Removes null members of obj named in keys: absent, value() gives its default (a null would
+// make it throw).
+void drop_nulls(Json &obj, std::initializer_list<const char *> keys)
+{
+	for (const char *k : keys) {
+		auto it = obj.find(k);
+		if (it != obj.end() && it->is_null())
+			obj.erase(it);
+	}
+}
+
+// "" when each member the gateway reads has the JSON type it expects, else the first that
+// does not (tools and the MCP layer read them with nlohmann's value(), which throws). Nulls
+// must have been dropped first.
+std::string mistyped_member(const Json &frame)
+{
+	for (const char *k : {"type", "id", "command"})
+		if (frame.contains(k) && !frame[k].is_string())
+			return k;
+	for (const char *k : {"ok", "refused", "truncated"})
+		if (frame.contains(k) && !frame[k].is_boolean())
+			return k;
+	for (const char *k : {"pid", "row_count", "statements", "bytes"})
+		if (frame.contains(k) && !frame[k].is_number_integer())
+			return k;
+	auto error = frame.find("error");
+	if (error == frame.end())
+		return "";
+	if (!error->is_object())
+		return "error";
+	for (const char *k : {"sqlstate", "message", "detail", "hint", "context"})
+		if (error->contains(k) && !(*error)[k].is_string())
+			return std::string("error.") + k;
+	if (error->contains("position") && !(*error)["position"].is_number_integer())
+		return "error.position";
+	return "";
+}
+
 } // namespace
 
 Json Dispatcher::read_frame(std::string_view payload)
@@ -62,7 +101,22 @@ Json Dispatcher::read_frame(std::string_view payload)
 	}
 	if (nul != std::string_view::npos)
 		out["rows_json"] = std::string(payload.substr(nul + 1));
-	return out;
+	drop_nulls(out, {"type", "id", "command", "ok", "refused", "truncated", "pid", "row_count",
+	                 "statements", "bytes"});
+	auto sql_error = out.find("error");
+	if (sql_error != out.end() && sql_error->is_object())
+		drop_nulls(*sql_error, {"sqlstate", "message", "detail", "hint", "context", "position"});
+	std::string bad = mistyped_member(out);
+	if (bad.empty())
+		return out;
+	// Still delivered to its job (by type and id when those are usable), as an error.
+	Json refused = error_result("XX000", "the executor sent a malformed result (" + bad + ")");
+	if (bad != "type" && bad != "id") {
+		refused["type"] = out.value("type", "result");
+		if (out.contains("id"))
+			refused["id"] = out["id"];
+	}
+	return refused;
 }
 
 uint64_t Dispatcher::submit(Json job, Done done, int64_t now_ms, bool exempt)

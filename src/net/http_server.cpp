@@ -996,12 +996,12 @@ int HttpServer::mcp_post_body(lws *wsi, HttpConn &c)
 		                            std::to_string(cfg.max_request_bytes) + " bytes)"));
 		return 0;
 	}
-	json parsed = json::parse(c.body, nullptr, false);
-	if (parsed.is_discarded()) {
-		respond_rpc_error(wsi, c, 400, mcp::rpc_error::kParseError,
-		                  "parse error: the body is not valid JSON");
+	ClientJson checked = parse_client_json(c.body); // depth and batch limits first
+	if (!checked.ok()) {
+		respond_rpc_error(wsi, c, checked.status, checked.code, checked.error);
 		return 0;
 	}
+	json parsed = std::move(checked.value);
 	c.batch = parsed.is_array();
 	std::vector<json> messages;
 	if (c.batch) {

@@ -6,6 +6,7 @@
 
 #include "mcp_supa/client_address.h"
 #include "mcp_supa/gateway_config.h"
+#include "mcp_supa/json_limits.h"
 
 struct lws;
 

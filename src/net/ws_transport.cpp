@@ -129,14 +129,15 @@ void HttpServer::ws_message(lws *wsi, WsConn &c)
 		lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, nullptr, 0);
 		return;
 	}
-	json parsed = json::parse(c.in, nullptr, false);
+	ClientJson checked = parse_client_json(c.in); // depth and batch limits first
 	c.in.clear();
 	uint64_t serial = c.serial;
 	auto reply = [this, serial](json r) { ws_send(serial, r); };
-	if (parsed.is_discarded()) {
-		reply(mcp::make_error(nullptr, mcp::rpc_error::kParseError, "parse error: not valid JSON"));
+	if (!checked.ok()) {
+		reply(mcp::make_error(nullptr, checked.code, checked.error));
 		return;
 	}
+	json parsed = std::move(checked.value);
 	int64_t now = DispatcherSink::now_ms();
 	int64_t wait = core_->per_principal.acquire(c.principal.caller_key(c.peer), now);
 	if (wait == 0)

@@ -2,6 +2,7 @@
 // embedded at build time; it is parameterized and runs as the caller.
 #include "mcp_supa/tools.h"
 
+#include "mcp_supa/json_limits.h"
 #include "mcp_supa/json_text.h"
 
 #include "catalog_sql.gen.h"
@@ -364,12 +365,28 @@ Json result_rows(const Json &result)
 {
 	auto raw = result.find("rows_json");
 	if (raw != result.end() && raw->is_string()) {
-		Json rows = Json::parse(raw->get_ref<const std::string &>(), nullptr, false);
+		const std::string &text = raw->get_ref<const std::string &>();
+		if (!json_depth_within(text, kMaxResultDepth)) // shape_result refused it already
+			return Json::array();
+		Json rows = Json::parse(text, nullptr, false);
 		return rows.is_array() ? rows : Json::array();
 	}
 	auto it = result.find("rows");
 	return it != result.end() && it->is_array() ? *it : Json::array();
 }
+
+namespace
+{
+
+// True when the executor's rows nest deeper than kMaxResultDepth (parsing them would be unsafe).
+bool rows_too_deep(const Json &result)
+{
+	auto raw = result.find("rows_json");
+	return raw != result.end() && raw->is_string() &&
+	       !json_depth_within(raw->get_ref<const std::string &>(), kMaxResultDepth);
+}
+
+} // namespace
 
 Json result_columns(const Json &result)
 {
@@ -425,6 +442,9 @@ Json shape_result(const std::string &name, const Json &args, const Json &result,
 	if (!result.value("ok", false))
 		return sql_error_result(result.value("error", Json::object()),
 		                        result.value("refused", false));
+	if (rows_too_deep(result))
+		return tool_error("the result nests JSON deeper than " + std::to_string(kMaxResultDepth) +
+		                  " levels; the server does not turn it into structured content");
 	if (name == "execute_sql") {
 		Json structured = {{"rows", result_rows(result)},
 		                   {"row_count", result.value("row_count", 0)},

@@ -1,0 +1,81 @@
+// libFuzzer target: the pure checks the gateway runs on request headers before any body is
+// read: routing, Accept, Origin and Host, the MCP-Protocol-Version, the token pick and its
+// verification, body framing, the header-safe text of an error. Input: newline-separated header values, in the order of the fields below.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mcp_supa/authenticator.h"
+#include "mcp_supa/gateway_config.h"
+#include "mcp_supa/mcp_server.h"
+#include "mcp_supa/router.h"
+
+using namespace mcp_supa;
+
+namespace
+{
+
+// The input cut at newlines into at most n fields (missing ones are empty).
+std::vector<std::string> fields(std::string_view text, std::size_t n)
+{
+	std::vector<std::string> out;
+	while (out.size() + 1 < n) {
+		auto nl = text.find('\n');
+		if (nl == std::string_view::npos)
+			break;
+		out.emplace_back(text.substr(0, nl));
+		text.remove_prefix(nl + 1);
+	}
+	out.emplace_back(text);
+	out.resize(n);
+	return out;
+}
+
+// An authenticator with an HS256 secret, anonymous access on or off.
+const auth::Authenticator &authenticator(bool anonymous)
+{
+	static auto make = [](bool anon) {
+		GatewayConfig cfg;
+		cfg.jwt_secret = "fuzz-secret-fuzz-secret-fuzz-secret-32";
+		cfg.allow_anonymous = anon;
+		return auth::Authenticator(cfg);
+	};
+	static const auth::Authenticator strict = make(false), open = make(true);
+	return anonymous ? open : strict;
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, std::size_t size)
+{
+	std::string_view text(reinterpret_cast<const char *>(data), size);
+	auto f = fields(text, 9);
+	const std::string &method = f[0], &path = f[1], &accept = f[2], &origin = f[3], &host = f[4],
+	                  &authorization = f[5], &apikey = f[6], &version = f[7], &origins = f[8];
+	(void)net::route_request(method, path);
+	(void)net::accepts(accept, "application/json");
+	(void)net::accepts(accept, "text/event-stream");
+	(void)net::loopback_host(host);
+	(void)net::origin_allowed(origin, {});
+	try {
+		(void)net::origin_allowed(origin, parse_origin_list(origins));
+	} catch (const ConfigError &) {
+		// an invalid mcp_supa.allowed_origins is refused when the setting is read
+	}
+	(void)mcp::supported_protocol_version(version);
+	std::string token = auth::pick_token(authorization, apikey);
+	auto result = authenticator(size % 2).authenticate(token, 1700000000);
+	if (result.ok)
+		(void)result.principal.claims.dump();
+	// Body framing: the Content-Length values as fields 0-1, a Transfer-Encoding when odd.
+	(void)net::framing_problem({f[0], f[1]}, size % 2);
+	(void)net::framing_problem({f[2]}, false);
+	// What may reach a header from a token's error: one line, quotes kept out.
+	std::string safe = net::header_safe(result.error.empty() ? text : result.error);
+	for (char ch : safe)
+		if (static_cast<unsigned char>(ch) < 0x20 || ch == '"' || ch == '\\')
+			__builtin_trap();
+	return 0;
+}
