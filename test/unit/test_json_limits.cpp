@@ -209,6 +209,7 @@ TEST_CASE("an executor result with a mistyped member becomes an error result", "
 	    R"("message":null,"detail":null,"hint":null,"position":null,"context":null}})");
 	CHECK(sql_error["error"]["sqlstate"] == "42601");
 	Json shaped = tools::shape_result("execute_sql", Json::object(), sql_error, "t");
-	CHECK(shaped["structuredContent"]["error"]["sqlstate"] == "42601");
+	CHECK(shaped["_meta"]["mcp_supa"]["error"]["sqlstate"] == "42601");
+	CHECK_FALSE(shaped.contains("structuredContent")); // error results carry none (issue 13)
 	CHECK_THAT(shaped["content"][0]["text"].get<std::string>(), Catch::Contains("unknown error"));
 }
