@@ -95,7 +95,7 @@ private:
 	std::deque<Job> urgent_; // exempt jobs: served before queue_, never expired
 	std::map<int, Executor> executors_;
 	std::map<uint64_t, std::pair<int, Done>> running_; // job id -> executor, callback
-	std::map<uint64_t, int64_t> cancelled_at_;          // running job id -> when interrupted
+	std::map<uint64_t, int64_t> cancelled_at_;         // running job id -> when interrupted
 
 	void pump();
 	bool start_on(int executor, Job &job);

@@ -26,7 +26,7 @@ struct GatewayConfig {
 	std::vector<std::string> allowed_roles{"anon", "authenticated", "service_role"};
 	bool allow_anonymous = false;
 	bool read_only = false;
-	int max_rows = 100;                 // sized for a model's context (docs/configuration.md)
+	int max_rows = 100; // sized for a model's context (docs/configuration.md)
 	int max_result_bytes = 32 * 1024;
 	int statement_timeout_ms = 30000;
 	int max_request_bytes = 1024 * 1024;
@@ -37,7 +37,7 @@ struct GatewayConfig {
 	std::string auth_fail_limit = "10/min"; // failed authentications per address
 	int auth_ban_seconds = 300;
 	std::string trusted_proxies; // addresses/CIDRs whose X-Forwarded-For / Forwarded count
-	std::string tls_cert_file; // both set: HTTPS and WSS only (relative to the data directory)
+	std::string tls_cert_file;   // both set: HTTPS and WSS only (relative to the data directory)
 	std::string tls_key_file;
 	std::string allowed_statements;  // statement classes execute_sql may run; empty: all
 	bool confirm_destructive = true; // destructive SQL runs only with a confirmation token

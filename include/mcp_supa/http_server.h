@@ -119,7 +119,7 @@ private:
 	std::map<lws *, std::string> connection_address_;
 	std::map<std::string, int> connections_per_address_;
 	std::set<std::string> refusing_; // addresses at their limit, logged once
-	int spare_fd_ = -1; // given back to accept-and-close when descriptors run out
+	int spare_fd_ = -1;              // given back to accept-and-close when descriptors run out
 	int64_t fd_exhaustion_logged_ms_ = 0;
 	bool open_client_listeners(lws_vhost *vh);
 	// Forgets a client connection that lws is freeing.

@@ -24,11 +24,11 @@ constexpr int kMaxResultDepth = 512;
 // What one scan found. Scanning stops early once a limit is passed, so depth and elements
 // are exact only up to one past their limit.
 struct JsonShape {
-	int depth = 0;             // deepest nesting of arrays and objects
-	bool array = false;        // the text starts with '[' (after whitespace)
-	std::size_t elements = 0;  // for a top-level array: how many elements it has
-	bool too_deep = false;     // depth passed max_depth
-	bool too_long = false;     // elements passed max_elements
+	int depth = 0;            // deepest nesting of arrays and objects
+	bool array = false;       // the text starts with '[' (after whitespace)
+	std::size_t elements = 0; // for a top-level array: how many elements it has
+	bool too_deep = false;    // depth passed max_depth
+	bool too_long = false;    // elements passed max_elements
 };
 
 // Scans text once, without recursion and without building anything: strings (and their
@@ -37,10 +37,10 @@ JsonShape scan_json_shape(std::string_view text, int max_depth, std::size_t max_
 
 // A client message (an HTTP POST body or a WebSocket message) checked and parsed.
 struct ClientJson {
-	nlohmann::json value;   // the parsed text; discarded when refused
-	int code = 0;           // when refused: -32700 (malformed, too deep) or -32600 (batch)
-	unsigned status = 200;  // when refused: the HTTP status, 400 or 413
-	std::string error;      // when refused: the message for the client
+	nlohmann::json value;  // the parsed text; discarded when refused
+	int code = 0;          // when refused: -32700 (malformed, too deep) or -32600 (batch)
+	unsigned status = 200; // when refused: the HTTP status, 400 or 413
+	std::string error;     // when refused: the message for the client
 	bool ok() const { return code == 0; }
 };
 

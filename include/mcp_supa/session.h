@@ -36,8 +36,8 @@ struct Session {
 	std::string transport; // "http" or "ws"
 	std::string protocol_version;
 	std::string principal_key;
-	std::string caller;  // Principal::caller_key: the cap per caller counts these
-	std::string address; // the client address that created it
+	std::string caller;       // Principal::caller_key: the cap per caller counts these
+	std::string address;      // the client address that created it
 	bool initialized = false; // notifications/initialized received
 	std::string log_level = "info";
 	nlohmann::json client_info;

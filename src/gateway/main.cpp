@@ -86,8 +86,8 @@ void raise_fd_limit()
 	// lws sizes its descriptor tables by this limit: a bounded raise keeps them small.
 	rl.rlim_cur = std::min<rlim_t>(rl.rlim_max, kMaxDescriptors);
 	if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
-		log(LogLevel::Debug, "descriptor limit raised from %llu to %llu",
-		    (unsigned long long)was, (unsigned long long)rl.rlim_max);
+		log(LogLevel::Debug, "descriptor limit raised from %llu to %llu", (unsigned long long)was,
+		    (unsigned long long)rl.rlim_max);
 }
 
 // Answers the supervisor's heartbeat on the log pipe: the loop is servicing.

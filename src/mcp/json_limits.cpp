@@ -76,16 +76,16 @@ ClientJson parse_client_json(std::string_view text)
 		out.value = nlohmann::json(nlohmann::json::value_t::discarded);
 		out.code = -32700;
 		out.status = 400;
-		out.error = "parse error: JSON nested deeper than " + std::to_string(kMaxMessageDepth) +
-		            " levels";
+		out.error =
+		    "parse error: JSON nested deeper than " + std::to_string(kMaxMessageDepth) + " levels";
 		return out;
 	}
 	if (shape.too_long) {
 		out.value = nlohmann::json(nlohmann::json::value_t::discarded);
 		out.code = -32600;
 		out.status = 413;
-		out.error = "a JSON-RPC batch may hold at most " + std::to_string(kMaxBatchLength) +
-		            " messages";
+		out.error =
+		    "a JSON-RPC batch may hold at most " + std::to_string(kMaxBatchLength) + " messages";
 		return out;
 	}
 	out.value = nlohmann::json::parse(text, nullptr, false);

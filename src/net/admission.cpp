@@ -19,33 +19,12 @@ using gateway::LogLevel;
 namespace
 {
 
-// Copies a header lws knows by token; "" when absent.
-std::string token_header(lws *wsi, lws_token_indexes token)
-{
-	int n = lws_hdr_total_length(wsi, token);
-	if (n <= 0 || n > 16384)
-		return "";
-	std::string s(std::size_t(n) + 1, '\0');
-	if (lws_hdr_copy(wsi, &s[0], n + 1, token) < 0)
-		return "";
-	s.resize(std::size_t(n));
-	return s;
-}
-
 // True when a Sec-WebSocket-Protocol list offers "mcp".
 bool offers_mcp(const std::string &list)
 {
-	std::size_t start = 0;
-	while (start <= list.size()) {
-		std::size_t comma = list.find(',', start);
-		if (comma == std::string::npos)
-			comma = list.size();
-		std::string item = list.substr(start, comma - start);
-		start = comma + 1;
-		auto b = item.find_first_not_of(" \t");
-		if (b != std::string::npos && item.substr(b, item.find_last_not_of(" \t") - b + 1) == "mcp")
+	for (const auto &item : header_list(list))
+		if (item == "mcp")
 			return true;
-	}
 	return false;
 }
 
@@ -131,8 +110,7 @@ int HttpServer::ws_confirm_upgrade(lws *wsi)
 	return write_refusal(wsi, status, error_body(int(status), why), retry_ms) ? -1 : 1;
 }
 
-bool HttpServer::write_refusal(lws *wsi, unsigned status, const std::string &body,
-                               int64_t retry_ms)
+bool HttpServer::write_refusal(lws *wsi, unsigned status, const std::string &body, int64_t retry_ms)
 {
 	constexpr std::size_t kRoom = 1024;
 	unsigned char *start = write_scratch(LWS_PRE + kRoom + body.size()) + LWS_PRE;

@@ -29,7 +29,7 @@ namespace
 {
 
 constexpr std::size_t kWriteChunk = 16 * 1024;
-constexpr int kCancelGraceMs = 2000; // as the executor's own grace past a call's deadline
+constexpr int kCancelGraceMs = 2000;      // as the executor's own grace past a call's deadline
 constexpr std::size_t kHeaderRoom = 2048; // every response header we write fits
 
 const char *method_name(int m)
@@ -118,19 +118,6 @@ lws_protocols g_protocols[] = {
 // WebSocket keepalive: ping after 30 s of silence, hang up after 60 s.
 const lws_retry_bo_t g_ws_retry = {nullptr, 0, 0, 30, 60, 0};
 
-// Copies a header by token; "" when absent.
-std::string header(lws *wsi, lws_token_indexes token)
-{
-	int n = lws_hdr_total_length(wsi, token);
-	if (n <= 0 || n > 16384)
-		return "";
-	std::string s(std::size_t(n) + 1, '\0');
-	if (lws_hdr_copy(wsi, &s[0], n + 1, token) < 0)
-		return "";
-	s.resize(std::size_t(n));
-	return s;
-}
-
 // Every Content-Length header of the request (lws keeps repeats as fragments).
 std::vector<std::string> content_lengths(lws *wsi)
 {
@@ -149,6 +136,36 @@ std::vector<std::string> content_lengths(lws *wsi)
 }
 
 } // namespace
+
+std::string token_header(lws *wsi, int token)
+{
+	auto t = static_cast<lws_token_indexes>(token);
+	int n = lws_hdr_total_length(wsi, t);
+	if (n <= 0 || n > 16384)
+		return "";
+	std::string s(std::size_t(n) + 1, '\0');
+	if (lws_hdr_copy(wsi, &s[0], n + 1, t) < 0)
+		return "";
+	s.resize(std::size_t(n));
+	return s;
+}
+
+std::vector<std::string> header_list(const std::string &list)
+{
+	std::vector<std::string> items;
+	std::size_t start = 0;
+	while (start < list.size()) {
+		std::size_t comma = list.find(',', start);
+		if (comma == std::string::npos)
+			comma = list.size();
+		std::string item = list.substr(start, comma - start);
+		start = comma + 1;
+		auto b = item.find_first_not_of(" \t");
+		if (b != std::string::npos)
+			items.push_back(item.substr(b, item.find_last_not_of(" \t") - b + 1));
+	}
+	return items;
+}
 
 HttpServer *server_of(lws *wsi)
 {
@@ -181,17 +198,17 @@ unsigned char *write_scratch(std::size_t n)
 RequestHeaders read_headers(lws *wsi)
 {
 	RequestHeaders h;
-	h.authorization = header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+	h.authorization = token_header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
 	h.apikey = custom_header(wsi, "apikey:");
-	h.origin = header(wsi, WSI_TOKEN_ORIGIN);
-	h.host = header(wsi, WSI_TOKEN_HOST);
-	h.accept = header(wsi, WSI_TOKEN_HTTP_ACCEPT);
-	h.content_type = header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
-	h.content_length = header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+	h.origin = token_header(wsi, WSI_TOKEN_ORIGIN);
+	h.host = token_header(wsi, WSI_TOKEN_HOST);
+	h.accept = token_header(wsi, WSI_TOKEN_HTTP_ACCEPT);
+	h.content_type = token_header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
+	h.content_length = token_header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
 	h.session_id = custom_header(wsi, "mcp-session-id:");
 	h.protocol_version = custom_header(wsi, "mcp-protocol-version:");
-	h.user_agent = header(wsi, WSI_TOKEN_HTTP_USER_AGENT);
-	h.subprotocols = header(wsi, WSI_TOKEN_PROTOCOL);
+	h.user_agent = token_header(wsi, WSI_TOKEN_HTTP_USER_AGENT);
+	h.subprotocols = token_header(wsi, WSI_TOKEN_PROTOCOL);
 	char peer[64] = {0};
 	lws_get_peer_simple(wsi, peer, sizeof(peer));
 	h.peer = peer;
@@ -237,8 +254,8 @@ struct HttpConn {
 	bool defer_until_body = false; // a refusal waits until the body is read (no reset)
 	bool body_complete = false;
 	bool reading_paused = false; // a pipelined request waits: answer this one, then close
-	bool drain_after = false; // answered before its body: read and discard the rest, then close
-	bool lingering = false;   // the answer is out; draining the body before closing
+	bool drain_after = false;    // answered before its body: read and discard the rest, then close
+	bool lingering = false;      // the answer is out; draining the body before closing
 	int64_t linger_until_ms = 0;
 	mcp::Principal principal;
 	// the response being written
@@ -785,8 +802,8 @@ int HttpServer::http_request(lws *wsi, HttpConn &c)
 	resolve_client_address(wsi, c.headers, core_->trusted_proxies);
 	RouteMatch match = route_request(c.method, path);
 	c.route = match.route;
-	std::string framing = framing_problem(content_lengths(wsi),
-	                                      lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0);
+	std::string framing = framing_problem(
+	    content_lengths(wsi), lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0);
 	if (!framing.empty()) {
 		c.close_after = true;
 		respond(wsi, c, 400, error_body(400, "ambiguous request framing: " + framing));
@@ -853,7 +870,7 @@ int HttpServer::http_request(lws *wsi, HttpConn &c)
 	}
 	c.principal = admitted.auth.principal;
 	if (int64_t wait = core_->per_principal.acquire(c.principal.caller_key(c.headers.peer),
-	                                               DispatcherSink::now_ms())) {
+	                                                DispatcherSink::now_ms())) {
 		audit_refusal("rate_limited", c.headers.peer, &c.principal, "principal over its rate");
 		respond_too_many(wsi, c, wait);
 		return 0;

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "mcp_supa/client_address.h"
 #include "mcp_supa/gateway_config.h"
@@ -23,6 +24,11 @@ struct RequestHeaders {
 
 HttpServer *server_of(lws *wsi);
 std::string custom_header(lws *wsi, const char *name_with_colon);
+// Copies a header lws knows by token (an lws_token_indexes); "" when absent or over 16 KiB.
+std::string token_header(lws *wsi, int token);
+// The entries of a comma-separated header list (Sec-WebSocket-Protocol), blanks trimmed,
+// empty ones dropped.
+std::vector<std::string> header_list(const std::string &list);
 // A reused buffer of at least n bytes for one lws_write: the gateway has one thread, and lws
 // copies whatever it cannot send at once, so the buffer is free again when lws_write returns.
 unsigned char *write_scratch(std::size_t n);

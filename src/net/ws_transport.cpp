@@ -35,20 +35,9 @@ namespace
 // The token carried as an "mcp.auth.<token>" subprotocol entry, if any.
 std::string token_from_subprotocols(const std::string &list)
 {
-	std::size_t start = 0;
-	while (start < list.size()) {
-		std::size_t comma = list.find(',', start);
-		if (comma == std::string::npos)
-			comma = list.size();
-		std::string item = list.substr(start, comma - start);
-		start = comma + 1;
-		auto b = item.find_first_not_of(" \t");
-		if (b == std::string::npos)
-			continue;
-		item = item.substr(b, item.find_last_not_of(" \t") - b + 1);
+	for (const auto &item : header_list(list))
 		if (item.rfind("mcp.auth.", 0) == 0)
 			return item.substr(9);
-	}
 	return "";
 }
 

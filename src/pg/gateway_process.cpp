@@ -216,10 +216,11 @@ void GatewayProcess::watch()
 		return;
 	int64_t now = monotonic_ms();
 	if (now - heartbeat_answered_ms_ > kWatchdogMs) {
-		ereport(WARNING, (errmsg("mcp_supa: gateway (PID %d) has not answered a heartbeat for %d s; "
-		                         "killing it",
-		                         int(pid_), kWatchdogMs / 1000),
-		                  errdetail("Its event loop stopped servicing connections.")));
+		ereport(WARNING,
+		        (errmsg("mcp_supa: gateway (PID %d) has not answered a heartbeat for %d s; "
+		                "killing it",
+		                int(pid_), kWatchdogMs / 1000),
+		         errdetail("Its event loop stopped servicing connections.")));
 		kill(pid_, SIGKILL);
 		heartbeat_answered_ms_ = now; // reap() collects it and restarts it
 		return;

@@ -18,8 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, std::size_t size)
 	if (result.is_discarded())
 		return 0;
 	(void)tools::sql_result_text(result, "tag");
-	for (const char *tool : {"execute_sql", "list_tables", "describe_table", "list_extensions",
-	                         "explain_query"})
+	for (const char *tool :
+	     {"execute_sql", "list_tables", "describe_table", "list_extensions", "explain_query"})
 		(void)mcp::serialize_message(tools::shape_result(tool, mcp::Json::object(), result, "t"));
 	return 0;
 }

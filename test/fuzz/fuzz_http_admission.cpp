@@ -1,6 +1,7 @@
 // libFuzzer target: the pure checks the gateway runs on request headers before any body is
 // read: routing, Accept, Origin and Host, the MCP-Protocol-Version, the token pick and its
-// verification, body framing, the header-safe text of an error. Input: newline-separated header values, in the order of the fields below.
+// verification, body framing, the header-safe text of an error. Input: newline-separated header
+// values, in the order of the fields below.
 #include <cstddef>
 #include <cstdint>
 #include <string>

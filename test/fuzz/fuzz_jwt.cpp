@@ -49,8 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, std::size_t size)
 {
 	std::string_view text(reinterpret_cast<const char *>(data), size);
 	auto nl = text.find('\n');
-	std::string_view header = nl == std::string_view::npos ? R"({"alg":"HS256","typ":"JWT"})"
-	                                                      : text.substr(0, nl);
+	std::string_view header =
+	    nl == std::string_view::npos ? R"({"alg":"HS256","typ":"JWT"})" : text.substr(0, nl);
 	std::string_view claims = nl == std::string_view::npos ? text : text.substr(nl + 1);
 	auto r = authenticator().authenticate(signed_token(header, claims), 1700000000);
 	if (r.ok)

@@ -44,11 +44,13 @@ Json executor_result(std::size_t i)
 			        {"row_count", 1},
 			        {"truncated", false}};
 		case 1:
-			return {{"ok", false},
-			        {"error", {{"sqlstate", "42601"}, {"message", "syntax error"}, {"position", 3}}}};
+			return {
+			    {"ok", false},
+			    {"error", {{"sqlstate", "42601"}, {"message", "syntax error"}, {"position", 3}}}};
 		default:
 			return {{"ok", false},
-			        {"error", {{"sqlstate", "MC001"}, {"message", "held"}, {"detail", "DROP TABLE t"}}}};
+			        {"error",
+			         {{"sqlstate", "MC001"}, {"message", "held"}, {"detail", "DROP TABLE t"}}}};
 	}
 }
 

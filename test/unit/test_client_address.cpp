@@ -37,7 +37,8 @@ TEST_CASE("forwarded hops are normalized", "[client_address]")
 	CHECK(normalize_hop("::ffff:192.0.2.1") == "192.0.2.1");
 	CHECK(normalize_hop("unknown").empty());
 	CHECK(normalize_hop("_hidden").empty());
-	auto hops = forwarded_for_hops("for=192.0.2.60;proto=http;by=203.0.113.43, For=\"[2001:db8:cafe::17]\"");
+	auto hops = forwarded_for_hops(
+	    "for=192.0.2.60;proto=http;by=203.0.113.43, For=\"[2001:db8:cafe::17]\"");
 	REQUIRE(hops.size() == 2);
 	CHECK(hops[0] == "192.0.2.60");
 	CHECK(normalize_hop(hops[1]) == "2001:db8:cafe::17");

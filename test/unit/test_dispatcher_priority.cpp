@@ -54,7 +54,8 @@ TEST_CASE("audit batches and the API-key refresh go first and never expire", "[d
 	CHECK(sent[3].find("\"kind\":\"audit\"") != std::string::npos);
 }
 
-TEST_CASE("a cancel the job catches is named for termination once its grace is over", "[dispatcher]")
+TEST_CASE("a cancel the job catches is named for termination once its grace is over",
+          "[dispatcher]")
 {
 	std::vector<pid_t> interrupted;
 	ipc::Dispatcher d(
@@ -62,8 +63,10 @@ TEST_CASE("a cancel the job catches is named for termination once its grace is o
 	    [&](pid_t pid) { interrupted.push_back(pid); });
 	int e1 = d.add_executor(101);
 	int e2 = d.add_executor(202);
-	uint64_t stubborn = d.submit({{"sql", "loop"}}, [](const Json &) {}, 0);
-	uint64_t polite = d.submit({{"sql", "sleep"}}, [](const Json &) {}, 0);
+	uint64_t stubborn = d.submit(
+	    {{"sql", "loop"}}, [](const Json &) {}, 0);
+	uint64_t polite = d.submit(
+	    {{"sql", "sleep"}}, [](const Json &) {}, 0);
 	d.cancel(stubborn, 1000);
 	d.cancel(polite, 1000);
 	CHECK(interrupted == std::vector<pid_t>{101, 202});

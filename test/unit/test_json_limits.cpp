@@ -116,7 +116,8 @@ TEST_CASE("parse_client_json caps batches at kMaxBatchLength messages", "[limits
 	CHECK(over.code == mcp::rpc_error::kInvalidRequest);
 	CHECK(over.status == 413);
 	// a long array inside one message is not a batch
-	std::string wide = "[" + std::string(R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"a":[)");
+	std::string wide =
+	    "[" + std::string(R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"a":[)");
 	for (int i = 0; i < 1000; i++)
 		wide += (i ? ",1" : "1");
 	CHECK(parse_client_json(wide + "]}}]").ok());
@@ -146,7 +147,8 @@ TEST_CASE("a message at the depth limit goes through the MCP server whole", "[li
 	ClientJson id = parse_client_json(head + R"("id":)" + deep_array(63) + "}");
 	REQUIRE(id.ok());
 	server.handle(id.value, session, ctx, reply);
-	ClientJson params = parse_client_json(head + R"("id":7,"params":{"a":)" + deep_array(62) + "}}");
+	ClientJson params =
+	    parse_client_json(head + R"("id":7,"params":{"a":)" + deep_array(62) + "}}");
 	REQUIRE(params.ok());
 	server.handle(params.value, session, ctx, reply);
 	REQUIRE(replies.size() == 2);
@@ -170,7 +172,8 @@ TEST_CASE("executor rows nested past kMaxResultDepth become a tool error", "[lim
 	CHECK(plan.value("isError", false));
 }
 
-TEST_CASE("the JWT and JWKS parser refuses deep documents, finds duplicates in wide ones", "[limits][jwt]")
+TEST_CASE("the JWT and JWKS parser refuses deep documents, finds duplicates in wide ones",
+          "[limits][jwt]")
 {
 	Json out;
 	CHECK_FALSE(auth::detail::parse_json_strict(deep_array(300000), out));
@@ -183,7 +186,8 @@ TEST_CASE("the JWT and JWKS parser refuses deep documents, finds duplicates in w
 	CHECK_FALSE(auth::detail::parse_json_strict(wide + ",\"k7\":2}", out));
 }
 
-TEST_CASE("an executor result with a mistyped member becomes an error result", "[limits][dispatcher]")
+TEST_CASE("an executor result with a mistyped member becomes an error result",
+          "[limits][dispatcher]")
 {
 	// Found by fuzz_executor_result: "truncated":1 made value("truncated", false) throw.
 	Json r = ipc::Dispatcher::read_frame(
@@ -196,13 +200,14 @@ TEST_CASE("an executor result with a mistyped member becomes an error result", "
 	CHECK_THAT(r["error"]["message"].get<std::string>(), Catch::Contains("truncated"));
 	CHECK(tools::sql_result_text(r, "t").empty());
 	CHECK(tools::shape_result("execute_sql", Json::object(), r, "t")["isError"] == true);
-	for (const char *bad : {R"({"type":"result","ok":"yes"})", R"({"type":"result","row_count":1.5})",
-	                        R"({"type":"result","ok":false,"error":"x"})",
-	                        R"({"type":"result","ok":false,"error":{"message":7}})",
-	                        R"({"type":"result","ok":false,"error":{"position":"3"}})",
-	                        R"({"type":7,"ok":true})"})
+	for (const char *bad :
+	     {R"({"type":"result","ok":"yes"})", R"({"type":"result","row_count":1.5})",
+	      R"({"type":"result","ok":false,"error":"x"})",
+	      R"({"type":"result","ok":false,"error":{"message":7}})",
+	      R"({"type":"result","ok":false,"error":{"position":"3"}})", R"({"type":7,"ok":true})"})
 		CHECK(ipc::Dispatcher::read_frame(bad)["error"]["sqlstate"] == "XX000");
-	CHECK(ipc::Dispatcher::read_frame(R"({"type":"result","ok":true,"row_count":2})")["ok"] == true);
+	CHECK(ipc::Dispatcher::read_frame(R"({"type":"result","ok":true,"row_count":2})")["ok"] ==
+	      true);
 	// What the executor sends for an SQL error: nulls for the fields PostgreSQL left empty.
 	Json sql_error = ipc::Dispatcher::read_frame(
 	    R"({"type":"result","id":null,"ok":false,"refused":false,"error":{"sqlstate":"42601",)"

@@ -213,10 +213,11 @@ TEST_CASE("every result matches its tool's output schema; data carries the warni
 {
 	Json err = {{"ok", false}, {"error", {{"sqlstate", "57014"}, {"message", "canceled"}}}};
 	for (const char *tool : {"execute_sql", "explain_query", "list_tables"})
-		CHECK_FALSE(tools::shape_result(tool, Json::object(), err, "t").contains("structuredContent"));
+		CHECK_FALSE(
+		    tools::shape_result(tool, Json::object(), err, "t").contains("structuredContent"));
 	Json refused = {{"ok", false}, {"refused", true}, {"error", {{"message", "no"}}}};
-	CHECK_FALSE(
-	    tools::shape_result("execute_sql", Json::object(), refused, "t").contains("structuredContent"));
+	CHECK_FALSE(tools::shape_result("execute_sql", Json::object(), refused, "t")
+	                .contains("structuredContent"));
 	Json ok = {{"ok", true},
 	           {"command", "SELECT"},
 	           {"rows", Json::array({{{"result", Json::array()}}})},
