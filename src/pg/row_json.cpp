@@ -83,9 +83,9 @@ void describe_columns(TupleDesc desc, RowsJson *out, FmgrInfo *outfn, ValueStyle
 	appendStringInfoChar(&out->columns, ']');
 }
 
-// Writes one row as a JSON object into buf.
-void append_row(StringInfo buf, HeapTuple tuple, TupleDesc desc, FmgrInfo *outfn,
-                ValueStyle *styles)
+// Writes one row's values as a JSON object into buf, its columns named as desc names them.
+void append_values(StringInfo buf, TupleDesc desc, const Datum *values, const bool *isnull,
+                   FmgrInfo *outfn, ValueStyle *styles)
 {
 	appendStringInfoChar(buf, '{');
 	for (int i = 0; i < desc->natts; i++) {
@@ -93,14 +93,23 @@ void append_row(StringInfo buf, HeapTuple tuple, TupleDesc desc, FmgrInfo *outfn
 			appendStringInfoChar(buf, ',');
 		escape_json(buf, NameStr(TupleDescAttr(desc, i)->attname));
 		appendStringInfoChar(buf, ':');
-		bool isnull;
-		Datum value = SPI_getbinval(tuple, desc, i + 1, &isnull);
-		if (isnull)
+		if (isnull[i])
 			appendStringInfoString(buf, "null");
 		else
-			append_value(buf, value, styles[i], &outfn[i]);
+			append_value(buf, values[i], styles[i], &outfn[i]);
 	}
 	appendStringInfoChar(buf, '}');
+}
+
+// Writes one SPI row as a JSON object into buf (in the caller's per-row memory context).
+void append_row(StringInfo buf, HeapTuple tuple, TupleDesc desc, FmgrInfo *outfn,
+                ValueStyle *styles)
+{
+	int n = Max(desc->natts, 1);
+	Datum *values = static_cast<Datum *>(palloc(sizeof(Datum) * n));
+	bool *isnull = static_cast<bool *>(palloc(sizeof(bool) * n));
+	heap_deform_tuple(tuple, desc, values, isnull);
+	append_values(buf, desc, values, isnull, outfn, styles);
 }
 
 // A DestReceiver writing JSON rows as they arrive (create_json_receiver).
@@ -125,18 +134,7 @@ void append_slot(StringInfo buf, TupleTableSlot *slot, TupleDesc desc, FmgrInfo 
                  ValueStyle *styles)
 {
 	slot_getallattrs(slot);
-	appendStringInfoChar(buf, '{');
-	for (int i = 0; i < desc->natts; i++) {
-		if (i > 0)
-			appendStringInfoChar(buf, ',');
-		escape_json(buf, NameStr(TupleDescAttr(desc, i)->attname));
-		appendStringInfoChar(buf, ':');
-		if (slot->tts_isnull[i])
-			appendStringInfoString(buf, "null");
-		else
-			append_value(buf, slot->tts_values[i], styles[i], &outfn[i]);
-	}
-	appendStringInfoChar(buf, '}');
+	append_values(buf, desc, slot->tts_values, slot->tts_isnull, outfn, styles);
 }
 
 // True when a line of EXPLAIN output reports rows removed by a filter or recheck.
