@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { sleep, startCluster, waitFor } from './lib/cluster.mjs';
-import { FakeGateway } from './lib/fake_gateway.mjs';
+import { FakeGateway, sqlJob } from './lib/fake_gateway.mjs';
 
 const WORKERS = 2;
 const ALICE = '11111111-1111-1111-1111-111111111111';
@@ -15,7 +15,6 @@ const BOB = '22222222-2222-2222-2222-222222222222';
 
 // ---- jobs ---------------------------------------------------------------------------------
 
-let seq = 0;
 const claimsOf = {
   alice: { sub: ALICE, role: 'authenticated', email: 'alice@example.com' },
   bob: { sub: BOB, role: 'authenticated', email: 'bob@example.com' },
@@ -25,23 +24,7 @@ const claimsOf = {
 const roleOf = { alice: 'authenticated', bob: 'authenticated', anon: 'anon', service: 'service_role' };
 
 function job(who, sql, extra = {}) {
-  return {
-    type: 'job',
-    id: String(++seq),
-    tool: 'execute_sql',
-    kind: 'sql',
-    sql,
-    params: null,
-    analyze: false,
-    role: roleOf[who],
-    claims: claimsOf[who],
-    read_only: false,
-    request: { method: 'POST', path: '/mcp', headers: { 'user-agent': 'executor.test' } },
-    timeout_ms: 30000,
-    max_rows: 1000,
-    max_bytes: 1048576,
-    ...extra,
-  };
+  return sqlJob(roleOf[who], claimsOf[who], sql, extra);
 }
 
 let cluster;

@@ -5,12 +5,11 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import { startCluster, waitFor } from './lib/cluster.mjs';
-import { FakeGateway } from './lib/fake_gateway.mjs';
+import { FakeGateway, sqlJob } from './lib/fake_gateway.mjs';
 
 const WORKERS = 2;
 const ALICE = '11111111-1111-1111-1111-111111111111';
 
-let seq = 0;
 const claimsOf = {
   alice: { sub: ALICE, role: 'authenticated', email: 'alice@example.com', tenant: 'acme' },
   anon: { role: 'anon' },
@@ -19,20 +18,7 @@ const claimsOf = {
 const roleOf = { alice: 'authenticated', anon: 'anon', service: 'service_role' };
 
 function job(who, sql, extra = {}) {
-  return {
-    type: 'job',
-    id: String(++seq),
-    kind: 'sql',
-    sql,
-    role: roleOf[who],
-    claims: claimsOf[who],
-    read_only: false,
-    request: { method: 'POST', path: '/mcp', headers: {} },
-    timeout_ms: 30000,
-    max_rows: 1000,
-    max_bytes: 1048576,
-    ...extra,
-  };
+  return sqlJob(roleOf[who], claimsOf[who], sql, extra);
 }
 
 let cluster;

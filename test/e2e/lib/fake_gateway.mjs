@@ -10,6 +10,30 @@ import { waitFor } from './cluster.mjs';
 const runUser = process.env.MCP_SUPA_PG_USER || (process.getuid() === 0 ? 'postgres' : '');
 
 // A frame around a job object, or around raw text or bytes (for malformed jobs).
+let jobSeq = 0;
+
+// An execute_sql job as the gateway sends it (docs/ipc.md), run as role with claims; extra
+// overrides any member.
+export function sqlJob(role, claims, sql, extra = {}) {
+  return {
+    type: 'job',
+    id: String(++jobSeq),
+    tool: 'execute_sql',
+    kind: 'sql',
+    sql,
+    params: null,
+    analyze: false,
+    role,
+    claims,
+    read_only: false,
+    request: { method: 'POST', path: '/mcp', headers: { 'user-agent': 'e2e' } },
+    timeout_ms: 30000,
+    max_rows: 1000,
+    max_bytes: 1048576,
+    ...extra,
+  };
+}
+
 export function encodeFrame(obj) {
   const body = Buffer.isBuffer(obj) ? obj : Buffer.from(typeof obj === 'string' ? obj : JSON.stringify(obj), 'utf8');
   const head = Buffer.alloc(4);
