@@ -19,12 +19,13 @@ OBJS = \
 	src/pg/claims_lock.o \
 	src/pg/utility_hook.o \
 	src/pg/row_json.o \
+	src/common/json_text.o \
+	src/common/json_limits.o \
+	src/common/text.o \
 	src/ipc/frame.o \
 	src/ipc/audit_wire.o \
 	src/ipc/json_reader.o \
-	src/mcp/json_text.o \
-	src/mcp/json_limits.o \
-	src/ipc/gateway_config.o \
+	src/config/gateway_config.o \
 	src/auth/rate_limiter.o \
 	src/auth/client_address.o \
 	src/auth/jwks.o \
@@ -60,14 +61,16 @@ override CPPFLAGS := -Iinclude -isystem $(includedir_server) -isystem $(included
 # ---- the gateway program: pure modules only ----------------------------------------------
 GATEWAY = mcp_supa_gateway
 PURE_OBJS = \
+	src/common/json_text.o \
+	src/common/json_limits.o \
+	src/common/random.o \
+	src/common/text.o \
+	src/common/log.o \
 	src/ipc/frame.o \
 	src/ipc/audit_wire.o \
 	src/ipc/json_reader.o \
 	src/ipc/dispatcher.o \
 	src/mcp/jsonrpc.o \
-	src/mcp/json_text.o \
-	src/mcp/json_limits.o \
-	src/mcp/random.o \
 	src/mcp/session.o \
 	src/mcp/server.o \
 	src/mcp/audit.o \
@@ -76,7 +79,7 @@ PURE_OBJS = \
 	src/auth/authenticator.o \
 	src/auth/rate_limiter.o \
 	src/auth/client_address.o \
-	src/ipc/gateway_config.o \
+	src/config/gateway_config.o \
 	src/net/router.o \
 	src/net/listen.o \
 	src/auth/jwt.o \
@@ -89,7 +92,7 @@ GATEWAY_OBJS = $(PURE_OBJS) \
 	src/net/client_listen.o \
 	src/net/jwks_client.o \
 	src/net/admission.o \
-	src/gateway/log.o \
+	src/net/lws_log.o \
 	src/gateway/main.o
 GATEWAY_LIBS = -lwebsockets -lssl -lcrypto -lstdc++
 
@@ -131,7 +134,8 @@ unit: $(UNIT_BIN)
 	$(UNIT_BIN)
 
 # ---- the two commands ---------------------------------------------------------------------
-.PHONY: demo demo-stop test unit bench install-gateway uninstall-gateway print-regress
+.PHONY: demo demo-stop test unit bench install-gateway uninstall-gateway print-regress \
+	check-layers format format-check
 demo:
 	bash scripts/demo.sh
 demo-stop:
@@ -141,6 +145,18 @@ test:
 # Benchmarks (bench/run.sh): never part of the test command.
 bench:
 	bash bench/run.sh
+
+# The include order of the layers (docs/architecture.md, "Layers"); the test command runs it.
+check-layers:
+	bash scripts/check_layers.sh
+
+# clang-format (the repository's .clang-format) over every C++ file we wrote.
+FORMAT_FILES = $(shell git ls-files '*.cpp' '*.h' 2>/dev/null || find src include test bench -name '*.cpp' -o -name '*.h')
+CLANG_FORMAT ?= clang-format
+format:
+	$(CLANG_FORMAT) --style=file -i $(FORMAT_FILES)
+format-check:
+	$(CLANG_FORMAT) --style=file --dry-run -Werror $(FORMAT_FILES)
 
 # Header dependencies written by -MMD: a changed header rebuilds what includes it.
 -include $(wildcard src/*/*.d test/unit/*.d)

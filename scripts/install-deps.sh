@@ -9,7 +9,7 @@ PACKAGES=(
 	libwebsockets-dev libssl-dev nlohmann-json3-dev catch2
 	openssl curl ca-certificates procps util-linux shellcheck
 	nodejs npm
-	clang libfuzzer-14-dev
+	clang libfuzzer-14-dev clang-format
 )
 
 missing=()

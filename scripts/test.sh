@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds warning-free, installs the extension,
-# then runs every layer (shellcheck, Catch2 unit, pg_regress, end-to-end, a libFuzzer smoke)
+# then runs every layer (shellcheck, layout checks, Catch2 unit, pg_regress, end-to-end, a libFuzzer smoke)
 # and ends with one line: "N passed, N failed, N skipped" adding them all up. Exits non-zero
 # if anything failed.
 set -uo pipefail
@@ -47,6 +47,20 @@ for script in scripts/*.sh bench/*.sh; do
 done
 echo "shellcheck: $sc_pass clean, $sc_fail with findings"
 record shell "$sc_pass" "$sc_fail"
+
+# ---- 0b. layout: the layer order, its own self-test, and clang-format ----------------------
+step "layout (make check-layers, its self-test, make format-check)"
+lay_pass=0
+lay_fail=0
+for check in "make -s check-layers" "bash scripts/check_layers.sh --self-test" "make -s format-check"; do
+	if $check; then
+		lay_pass=$((lay_pass + 1))
+	else
+		echo "FAILED: $check"
+		lay_fail=$((lay_fail + 1))
+	fi
+done
+record layout "$lay_pass" "$lay_fail"
 
 # ---- 1. Catch2 unit tests ----------------------------------------------------------------
 step "unit tests (Catch2)"

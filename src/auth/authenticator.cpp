@@ -1,7 +1,8 @@
 // Request authentication (see include/mcp_supa/authenticator.h).
-#include "mcp_supa/authenticator.h"
+#include "mcp_supa/auth/authenticator.h"
+#include "mcp_supa/common/text.h"
 
-#include "mcp_supa/jwks.h"
+#include "mcp_supa/auth/jwks.h"
 
 #include <algorithm>
 #include <cmath>
@@ -25,27 +26,12 @@ bool starts_with_bearer(const std::string &s)
 	return true;
 }
 
-std::string trim(const std::string &s)
-{
-	auto b = s.find_first_not_of(" \t");
-	if (b == std::string::npos)
-		return "";
-	auto e = s.find_last_not_of(" \t");
-	return s.substr(b, e - b + 1);
-}
-
 // Lowercase hex SHA-256 of a string (how create_api_key stores a secret).
 std::string sha256_hex(const std::string &s)
 {
 	unsigned char digest[SHA256_DIGEST_LENGTH];
 	SHA256(reinterpret_cast<const unsigned char *>(s.data()), s.size(), digest);
-	static const char hex[] = "0123456789abcdef";
-	std::string out;
-	for (unsigned char b : digest) {
-		out.push_back(hex[b >> 4]);
-		out.push_back(hex[b & 15]);
-	}
-	return out;
+	return common::hex_encode(digest, sizeof(digest));
 }
 
 } // namespace
@@ -53,18 +39,16 @@ std::string sha256_hex(const std::string &s)
 std::string pick_token(const std::string &authorization, const std::string &apikey)
 {
 	if (starts_with_bearer(authorization))
-		return trim(authorization.substr(7));
+		return std::string(common::trim(authorization.substr(7)));
 	if (!authorization.empty())
 		return authorization; // not Bearer: let verification refuse it clearly
-	return trim(apikey);
+	return std::string(common::trim(apikey));
 }
 
-void Authenticator::configure(const GatewayConfig &cfg)
+void Authenticator::configure(const AuthSettings &settings)
 {
-	cfg_ = cfg;
-	allowed_roles_ = cfg.allowed_roles;
-	allow_anonymous_ = cfg.allow_anonymous;
-	if (cfg.jwks_url.empty())
+	settings_ = settings;
+	if (!settings_.fetches_jwks)
 		fetched_jwks_.reset();
 	rebuild_verifier();
 }
@@ -78,21 +62,22 @@ void Authenticator::set_fetched_jwks(std::shared_ptr<const Jwks> jwks)
 void Authenticator::rebuild_verifier()
 {
 	jwt_cache_.clear();
-	JwtVerifier v(cfg_.jwt_secret, kLeewaySeconds);
+	JwtVerifier v(settings_.jwt_secret, kLeewaySeconds);
 	if (fetched_jwks_)
 		v.set_jwks(fetched_jwks_);
-	else if (!cfg_.jwks.empty()) {
+	else if (!settings_.jwks.empty()) {
 		std::string why;
-		if (auto jwks = Jwks::parse(cfg_.jwks, why))
+		if (auto jwks = Jwks::parse(settings_.jwks, why))
 			v.set_jwks(std::move(jwks));
 	}
-	v.set_audience(cfg_.jwt_audience);
+	v.set_audience(settings_.jwt_audience);
 	verifier_ = std::move(v);
 }
 
 bool Authenticator::role_allowed(const std::string &role) const
 {
-	return std::find(allowed_roles_.begin(), allowed_roles_.end(), role) != allowed_roles_.end();
+	return std::find(settings_.allowed_roles.begin(), settings_.allowed_roles.end(), role) !=
+	       settings_.allowed_roles.end();
 }
 
 void Authenticator::set_api_keys(const nlohmann::json &keys)
@@ -150,7 +135,7 @@ AuthResult Authenticator::authenticate(const std::string &token, int64_t now_uni
 		return authenticate_key(token, now_unix);
 	AuthResult r;
 	if (token.empty()) {
-		if (!allow_anonymous_ || !role_allowed("anon")) {
+		if (!settings_.allow_anonymous || !role_allowed("anon")) {
 			r.error = "authentication required: send Authorization: Bearer <Supabase JWT>";
 			return r;
 		}

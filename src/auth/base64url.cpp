@@ -1,5 +1,5 @@
 // base64url codec (see include/mcp_supa/base64url.h).
-#include "mcp_supa/base64url.h"
+#include "mcp_supa/auth/base64url.h"
 
 #include <array>
 #include <cstdint>

@@ -1,5 +1,6 @@
 // The client address behind trusted reverse proxies (see include/mcp_supa/client_address.h).
-#include "mcp_supa/client_address.h"
+#include "mcp_supa/auth/client_address.h"
+#include "mcp_supa/common/text.h"
 
 #include <algorithm>
 #include <arpa/inet.h>
@@ -12,16 +13,6 @@ namespace mcp_supa::auth
 
 namespace
 {
-
-// Trims blanks at both ends.
-std::string_view trim(std::string_view s)
-{
-	while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
-		s.remove_prefix(1);
-	while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-		s.remove_suffix(1);
-	return s;
-}
 
 // Parses a plain IP into range form (prefix = full length); false when it is not one.
 bool parse_ip(std::string_view text, AddressRange &out)
@@ -54,21 +45,6 @@ bool in_range(const AddressRange &range, const AddressRange &ip)
 		return true;
 	unsigned char mask = static_cast<unsigned char>(0xff << (8 - rest));
 	return (range.bytes[std::size_t(full)] & mask) == (ip.bytes[std::size_t(full)] & mask);
-}
-
-// Splits on commas.
-std::vector<std::string_view> split_commas(std::string_view s)
-{
-	std::vector<std::string_view> out;
-	std::size_t start = 0;
-	while (start <= s.size()) {
-		std::size_t comma = s.find(',', start);
-		if (comma == std::string_view::npos)
-			comma = s.size();
-		out.push_back(s.substr(start, comma - start));
-		start = comma + 1;
-	}
-	return out;
 }
 
 } // namespace
@@ -115,9 +91,9 @@ bool address_in(const std::vector<AddressRange> &ranges, std::string_view addres
 
 std::string normalize_hop(std::string_view hop)
 {
-	hop = trim(hop);
+	hop = common::trim(hop);
 	if (hop.size() >= 2 && hop.front() == '"' && hop.back() == '"')
-		hop = trim(hop.substr(1, hop.size() - 2));
+		hop = common::trim(hop.substr(1, hop.size() - 2));
 	std::string_view ip = hop;
 	if (!hop.empty() && hop.front() == '[') {
 		std::size_t close = hop.find(']');
@@ -137,14 +113,14 @@ std::string normalize_hop(std::string_view hop)
 std::vector<std::string> forwarded_for_hops(std::string_view forwarded)
 {
 	std::vector<std::string> hops;
-	for (std::string_view element : split_commas(forwarded)) {
+	for (std::string_view element : common::split_raw(forwarded)) {
 		std::string value;
 		std::size_t start = 0;
 		while (start <= element.size()) {
 			std::size_t semi = element.find(';', start);
 			if (semi == std::string_view::npos)
 				semi = element.size();
-			std::string_view pair = trim(element.substr(start, semi - start));
+			std::string_view pair = common::trim(element.substr(start, semi - start));
 			start = semi + 1;
 			if (pair.size() > 4 && (pair[0] == 'f' || pair[0] == 'F') &&
 			    (pair[1] == 'o' || pair[1] == 'O') && (pair[2] == 'r' || pair[2] == 'R') &&
@@ -162,10 +138,10 @@ std::string client_address(const std::string &peer, std::string_view x_forwarded
 	if (!address_in(trusted, peer))
 		return peer;
 	std::vector<std::string> hops;
-	if (!trim(forwarded).empty())
+	if (!common::trim(forwarded).empty())
 		hops = forwarded_for_hops(forwarded);
-	else if (!trim(x_forwarded_for).empty())
-		for (std::string_view h : split_commas(x_forwarded_for))
+	else if (!common::trim(x_forwarded_for).empty())
+		for (std::string_view h : common::split_raw(x_forwarded_for))
 			hops.emplace_back(h);
 	std::string last = peer; // the nearest hop known to be honest
 	for (auto it = hops.rbegin(); it != hops.rend(); ++it) {

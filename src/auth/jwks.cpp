@@ -1,8 +1,8 @@
 // JWKS parsing (see include/mcp_supa/jwks.h).
-#include "mcp_supa/jwks.h"
+#include "mcp_supa/auth/jwks.h"
 
-#include "mcp_supa/base64url.h"
-#include "mcp_supa/jwt.h"
+#include "mcp_supa/auth/base64url.h"
+#include "mcp_supa/auth/jwt.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,8 +1,8 @@
 // JWT verification (see include/mcp_supa/jwt.h).
-#include "mcp_supa/jwt.h"
+#include "mcp_supa/auth/jwt.h"
 
-#include "mcp_supa/base64url.h"
-#include "mcp_supa/json_limits.h"
+#include "mcp_supa/auth/base64url.h"
+#include "mcp_supa/common/json_limits.h"
 
 #include <climits>
 #include <cmath>
@@ -276,7 +276,7 @@ bool detail::parse_json_strict(std::string_view text, json &out)
 	if (text.find('\0') != std::string_view::npos)
 		return false;
 	// Too deep: refused before nlohmann builds a tree at all.
-	if (!json_depth_within(text, kMaxJsonDepth))
+	if (!common::json_depth_within(text, kMaxJsonDepth))
 		return false;
 	std::vector<std::unordered_set<std::string>> keys; // member names of each open object
 	int depth = 0;

@@ -1,5 +1,5 @@
 // Token buckets and the authentication-failure ban list (see include/mcp_supa/rate_limiter.h).
-#include "mcp_supa/rate_limiter.h"
+#include "mcp_supa/auth/rate_limiter.h"
 
 #include <algorithm>
 #include <cctype>

@@ -11,14 +11,15 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "mcp_supa/frame.h"
-#include "mcp_supa/gateway_config.h"
-#include "mcp_supa/gateway_log.h"
-#include "mcp_supa/http_server.h"
+#include "mcp_supa/ipc/frame.h"
+#include "mcp_supa/config/gateway_config.h"
+#include "mcp_supa/common/log.h"
+#include "mcp_supa/net/http_server.h"
+#include "mcp_supa/net/lws_log.h"
 
 using namespace mcp_supa;
-using gateway::log;
-using gateway::LogLevel;
+using common::log;
+using common::LogLevel;
 
 namespace
 {
@@ -125,7 +126,7 @@ int run()
 		return kExitBadConfig;
 	}
 	install_signal_handlers();
-	gateway::install_lws_log_bridge();
+	net::install_lws_log_bridge();
 
 	std::string first;
 	GatewayConfig cfg;

@@ -1,5 +1,5 @@
 // Audit batch encoding between the gateway and the executors (see include/mcp_supa/audit_wire.h).
-#include "mcp_supa/audit_wire.h"
+#include "mcp_supa/ipc/audit_wire.h"
 
 #include <cstdint>
 

@@ -1,6 +1,6 @@
 // Job dispatch to executors (see include/mcp_supa/dispatcher.h).
-#include "mcp_supa/dispatcher.h"
-#include "mcp_supa/json_reader.h"
+#include "mcp_supa/ipc/dispatcher.h"
+#include "mcp_supa/ipc/json_reader.h"
 
 #include <cerrno>
 #include <cstdlib>

@@ -1,5 +1,5 @@
 // Length-prefixed frame codec (see include/mcp_supa/frame.h).
-#include "mcp_supa/frame.h"
+#include "mcp_supa/ipc/frame.h"
 
 namespace mcp_supa::ipc
 {

@@ -1,6 +1,6 @@
 // A small JSON reader for job messages (see include/mcp_supa/json_reader.h).
-#include "mcp_supa/json_reader.h"
-#include "mcp_supa/json_text.h"
+#include "mcp_supa/ipc/json_reader.h"
+#include "mcp_supa/common/json_text.h"
 
 #include <cstdint>
 
@@ -285,7 +285,7 @@ private:
 			           e != 'r' && e != 't')
 				return fail("invalid escape");
 		}
-		if (high_bytes && !valid_utf8(text_.substr(start, pos_ - start)))
+		if (high_bytes && !common::valid_utf8(text_.substr(start, pos_ - start)))
 			return fail("invalid UTF-8 in a string");
 		pos_++; // '"'
 		return true;

@@ -1,12 +1,12 @@
 // Audit records and their buffer (see include/mcp_supa/audit.h).
-#include "mcp_supa/audit.h"
+#include "mcp_supa/mcp/audit.h"
 
 #include <cstdio>
 
 #include <openssl/sha.h>
 
-#include "mcp_supa/audit_wire.h"
-#include "mcp_supa/json_text.h"
+#include "mcp_supa/ipc/audit_wire.h"
+#include "mcp_supa/common/json_text.h"
 
 namespace mcp_supa::audit
 {
@@ -17,7 +17,7 @@ namespace
 // s as PostgreSQL can store it: valid UTF-8, no NUL bytes (a copy only when it must change).
 std::string_view storable(const std::string &s, std::string &scratch)
 {
-	bool clean = s.find('\0') == std::string::npos && valid_utf8(s);
+	bool clean = s.find('\0') == std::string::npos && common::valid_utf8(s);
 	if (clean)
 		return s;
 	scratch.clear();
@@ -26,7 +26,7 @@ std::string_view storable(const std::string &s, std::string &scratch)
 	while (i < n) {
 		// The longest valid sequence starting here, if any.
 		std::size_t len = p[i] < 0x80 ? 1 : p[i] >= 0xF0 ? 4 : p[i] >= 0xE0 ? 3 : 2;
-		if (i + len <= n && p[i] != 0 && valid_utf8(std::string(s, i, len))) {
+		if (i + len <= n && p[i] != 0 && common::valid_utf8(std::string(s, i, len))) {
 			scratch.append(s, i, len);
 			i += len;
 		} else {
@@ -92,16 +92,16 @@ std::string oversized_arguments(const std::string &arguments)
 	std::string_view text = storable(arguments, scratch);
 	std::string out = "{\"truncated\":true,\"bytes\":" + std::to_string(arguments.size()) +
 	                  ",\"sha256\":\"" + sha256_hex(arguments) + "\",\"head\":";
-	append_json_string(out, clip_utf8(text, kAuditArgumentsEndBytes));
+	common::append_json_string(out, clip_utf8(text, kAuditArgumentsEndBytes));
 	out += ",\"tail\":";
-	append_json_string(out, tail_utf8(text, kAuditArgumentsEndBytes));
+	common::append_json_string(out, tail_utf8(text, kAuditArgumentsEndBytes));
 	out += '}';
 	return out;
 }
 
 } // namespace
 
-Record base_record(const mcp::Principal *principal, const std::string &client_address,
+Record base_record(const auth::Principal *principal, const std::string &client_address,
                    const std::string &session_id)
 {
 	Record r;

@@ -1,16 +1,17 @@
 // Confirmation tokens (see include/mcp_supa/confirmation.h): "c1.<expiry>.<hmac hex>".
-#include "mcp_supa/confirmation.h"
+#include "mcp_supa/mcp/confirmation.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "mcp_supa/random.h"
+#include "mcp_supa/common/random.h"
+#include "mcp_supa/common/text.h"
 
 namespace mcp_supa::mcp
 {
 
-ConfirmationTokens::ConfirmationTokens() : key_(random_hex(32)) {}
+ConfirmationTokens::ConfirmationTokens() : key_(common::random_hex(32)) {}
 
 std::string ConfirmationTokens::mac(const std::string &principal_key, const std::string &sql,
                                     int64_t expires) const
@@ -22,13 +23,7 @@ std::string ConfirmationTokens::mac(const std::string &principal_key, const std:
 	unsigned int len = 0;
 	HMAC(EVP_sha256(), key_.data(), int(key_.size()),
 	     reinterpret_cast<const unsigned char *>(input.data()), input.size(), out, &len);
-	static const char hex[] = "0123456789abcdef";
-	std::string h;
-	for (unsigned int i = 0; i < len; i++) {
-		h.push_back(hex[out[i] >> 4]);
-		h.push_back(hex[out[i] & 15]);
-	}
-	return h;
+	return common::hex_encode(out, len);
 }
 
 std::string ConfirmationTokens::issue(const std::string &principal_key, const std::string &sql,

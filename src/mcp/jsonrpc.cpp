@@ -1,5 +1,5 @@
 // JSON-RPC 2.0 validation and response builders.
-#include "mcp_supa/jsonrpc.h"
+#include "mcp_supa/mcp/jsonrpc.h"
 
 namespace mcp_supa::mcp
 {

@@ -1,12 +1,12 @@
 // MCP methods (see include/mcp_supa/mcp_server.h).
-#include "mcp_supa/mcp_server.h"
+#include "mcp_supa/mcp/server.h"
 
 #include <chrono>
 #include <ctime>
 
-#include "mcp_supa/audit.h"
-#include "mcp_supa/random.h"
-#include "mcp_supa/tools.h"
+#include "mcp_supa/mcp/audit.h"
+#include "mcp_supa/common/random.h"
+#include "mcp_supa/tools/tools.h"
 
 namespace mcp_supa::mcp
 {
@@ -278,7 +278,7 @@ void McpServer::audit_outcome(PendingCall &call, const Json &r, const char *stat
 void McpServer::finish_call(PendingCall &call, const Json &r)
 {
 	audit_outcome(call, r);
-	std::string tag = random_hex(8);
+	std::string tag = common::random_hex(8);
 	if (call.name == "execute_sql") {
 		std::string text = tools::sql_result_text(r, tag);
 		if (!text.empty()) {

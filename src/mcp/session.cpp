@@ -1,7 +1,7 @@
 // The session table (see include/mcp_supa/session.h).
-#include "mcp_supa/session.h"
+#include "mcp_supa/mcp/session.h"
 
-#include "mcp_supa/random.h"
+#include "mcp_supa/common/random.h"
 
 namespace mcp_supa::mcp
 {
@@ -19,7 +19,7 @@ Session *SessionTable::create(const std::string &transport, const std::string &p
 			return nullptr;
 	}
 	auto s = std::make_unique<Session>();
-	s->id = random_hex(16);
+	s->id = common::random_hex(16);
 	s->transport = transport;
 	s->principal_key = principal_key;
 	s->caller = caller;

@@ -5,16 +5,16 @@
 #include <ctime>
 #include <libwebsockets.h>
 
-#include "mcp_supa/gateway_log.h"
-#include "mcp_supa/http_server.h"
-#include "mcp_supa/router.h"
-#include "net_internal.h"
+#include "mcp_supa/common/log.h"
+#include "mcp_supa/net/http_server.h"
+#include "mcp_supa/net/router.h"
+#include "mcp_supa/net/internal.h"
 
 namespace mcp_supa::net
 {
 
-using gateway::log;
-using gateway::LogLevel;
+using common::log;
+using common::LogLevel;
 
 namespace
 {

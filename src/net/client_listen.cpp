@@ -10,17 +10,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "mcp_supa/client_address.h"
-#include "mcp_supa/gateway_log.h"
-#include "mcp_supa/http_server.h"
-#include "mcp_supa/listen.h"
-#include "net_internal.h"
+#include "mcp_supa/auth/client_address.h"
+#include "mcp_supa/common/log.h"
+#include "mcp_supa/net/http_server.h"
+#include "mcp_supa/net/listen.h"
+#include "mcp_supa/net/internal.h"
 
 namespace mcp_supa::net
 {
 
-using gateway::log;
-using gateway::LogLevel;
+using common::log;
+using common::LogLevel;
 
 namespace
 {

@@ -11,15 +11,15 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "mcp_supa/gateway_log.h"
-#include "mcp_supa/http_server.h"
-#include "net_internal.h"
+#include "mcp_supa/common/log.h"
+#include "mcp_supa/net/http_server.h"
+#include "mcp_supa/net/internal.h"
 
 namespace mcp_supa::net
 {
 
-using gateway::log;
-using gateway::LogLevel;
+using common::log;
+using common::LogLevel;
 using nlohmann::json;
 
 struct ExecConn {

@@ -1,7 +1,9 @@
 // libwebsockets glue of the gateway: HTTP routing and responses, MCP Streamable HTTP, the
 // config pipe. WebSocket and executor sockets live in ws_transport.cpp / executor_link.cpp.
 // No C++ exception may cross an lws frame: every callback catches and returns -1.
-#include "mcp_supa/http_server.h"
+#include "mcp_supa/net/http_server.h"
+#include "mcp_supa/common/clock.h"
+#include "mcp_supa/common/text.h"
 
 #include <cerrno>
 #include <cstring>
@@ -13,16 +15,16 @@
 #include <unistd.h>
 #include <vector>
 
-#include "mcp_supa/gateway_log.h"
-#include "mcp_supa/listen.h"
-#include "mcp_supa/router.h"
-#include "net_internal.h"
+#include "mcp_supa/common/log.h"
+#include "mcp_supa/net/listen.h"
+#include "mcp_supa/net/router.h"
+#include "mcp_supa/net/internal.h"
 
 namespace mcp_supa::net
 {
 
-using gateway::log;
-using gateway::LogLevel;
+using common::log;
+using common::LogLevel;
 using nlohmann::json;
 
 namespace
@@ -152,19 +154,7 @@ std::string token_header(lws *wsi, int token)
 
 std::vector<std::string> header_list(const std::string &list)
 {
-	std::vector<std::string> items;
-	std::size_t start = 0;
-	while (start < list.size()) {
-		std::size_t comma = list.find(',', start);
-		if (comma == std::string::npos)
-			comma = list.size();
-		std::string item = list.substr(start, comma - start);
-		start = comma + 1;
-		auto b = item.find_first_not_of(" \t");
-		if (b != std::string::npos)
-			items.push_back(item.substr(b, item.find_last_not_of(" \t") - b + 1));
-	}
-	return items;
+	return common::split_list(list);
 }
 
 HttpServer *server_of(lws *wsi)
@@ -257,7 +247,7 @@ struct HttpConn {
 	bool drain_after = false;    // answered before its body: read and discard the rest, then close
 	bool lingering = false;      // the answer is out; draining the body before closing
 	int64_t linger_until_ms = 0;
-	mcp::Principal principal;
+	auth::Principal principal;
 	// the response being written
 	unsigned status = 0;
 	std::string content_type;
@@ -353,7 +343,7 @@ void HttpServer::flush_audit()
 }
 
 void HttpServer::audit_refusal(const std::string &status, const std::string &address,
-                               const mcp::Principal *principal, const std::string &message)
+                               const auth::Principal *principal, const std::string &message)
 {
 	audit::Record r = audit::base_record(principal, address, "");
 	r.status = status;
@@ -437,9 +427,7 @@ double HttpServer::uptime_seconds() const
 
 int64_t HttpServer::now_ms() const
 {
-	timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+	return common::monotonic_ms();
 }
 
 bool HttpServer::start()
@@ -903,7 +891,7 @@ int HttpServer::http_request(lws *wsi, HttpConn &c)
 	return 0; // the body follows
 }
 
-mcp::Session *HttpServer::create_session(const char *transport, const mcp::Principal &principal,
+mcp::Session *HttpServer::create_session(const char *transport, const auth::Principal &principal,
                                          const std::string &address)
 {
 	mcp::Session *s = core_->sessions.create(transport, principal.key(), now_ms(),
@@ -1013,7 +1001,7 @@ int HttpServer::mcp_post_body(lws *wsi, HttpConn &c)
 		                            std::to_string(cfg.max_request_bytes) + " bytes)"));
 		return 0;
 	}
-	ClientJson checked = parse_client_json(c.body); // depth and batch limits first
+	common::ClientJson checked = common::parse_client_json(c.body); // depth and batch limits first
 	if (!checked.ok()) {
 		respond_rpc_error(wsi, c, checked.status, checked.code, checked.error);
 		return 0;

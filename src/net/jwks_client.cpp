@@ -3,16 +3,16 @@
 #include <cstring>
 #include <libwebsockets.h>
 
-#include "mcp_supa/gateway_log.h"
-#include "mcp_supa/http_server.h"
-#include "mcp_supa/jwks.h"
-#include "net_internal.h"
+#include "mcp_supa/common/log.h"
+#include "mcp_supa/net/http_server.h"
+#include "mcp_supa/auth/jwks.h"
+#include "mcp_supa/net/internal.h"
 
 namespace mcp_supa::net
 {
 
-using gateway::log;
-using gateway::LogLevel;
+using common::log;
+using common::LogLevel;
 
 namespace
 {

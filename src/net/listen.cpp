@@ -1,5 +1,5 @@
 // Listening sockets bound exactly as configured (see include/mcp_supa/listen.h).
-#include "mcp_supa/listen.h"
+#include "mcp_supa/net/listen.h"
 
 #include <arpa/inet.h>
 #include <cerrno>

@@ -1,5 +1,5 @@
 // HTTP routing and the bodies of the gateway's own endpoints.
-#include "mcp_supa/router.h"
+#include "mcp_supa/net/router.h"
 
 #include <nlohmann/json.hpp>
 

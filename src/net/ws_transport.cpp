@@ -7,22 +7,22 @@
 #include <libwebsockets.h>
 #include <vector>
 
-#include "mcp_supa/gateway_log.h"
-#include "mcp_supa/http_server.h"
-#include "net_internal.h"
+#include "mcp_supa/common/log.h"
+#include "mcp_supa/net/http_server.h"
+#include "mcp_supa/net/internal.h"
 
 namespace mcp_supa::net
 {
 
-using gateway::log;
-using gateway::LogLevel;
+using common::log;
+using common::LogLevel;
 using nlohmann::json;
 
 struct WsConn {
 	uint64_t serial = 0;
 	std::string session_id;
 	std::string peer;
-	mcp::Principal principal;
+	auth::Principal principal;
 	json request_info;
 	std::string in;
 	bool too_large = false;
@@ -118,7 +118,7 @@ void HttpServer::ws_message(lws *wsi, WsConn &c)
 		lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, nullptr, 0);
 		return;
 	}
-	ClientJson checked = parse_client_json(c.in); // depth and batch limits first
+	common::ClientJson checked = common::parse_client_json(c.in); // depth and batch limits first
 	c.in.clear();
 	uint64_t serial = c.serial;
 	auto reply = [this, serial](json r) { ws_send(serial, r); };

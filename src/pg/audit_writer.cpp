@@ -1,11 +1,12 @@
 // Audit batches from the gateway, written between jobs and outside any caller's transaction,
 // as the extension's owner (the executors' own login role may not touch the audit log; MCP
 // callers never run in this transaction). PostgreSQL-style code: no C++ objects below PG_TRY.
-#include "postgres_headers.h"
+#include "mcp_supa/pg/postgres_headers.h"
 
-#include "audit_writer.h"
+#include "mcp_supa/pg/audit_writer.h"
 
-#include "mcp_supa/audit_wire.h"
+#include "mcp_supa/common/json_text.h"
+#include "mcp_supa/ipc/audit_wire.h"
 
 #include <string>
 #include <vector>
@@ -416,20 +417,9 @@ std::string arguments_as_text(std::string_view text, const char *reason)
 {
 	std::string out = "{\"unstorable\":\"";
 	out += reason;
-	out += "\",\"text\":\"";
-	for (char c : text) {
-		if (c == '"' || c == '\\') {
-			out += '\\';
-			out += c;
-		} else if (static_cast<unsigned char>(c) < 0x20) {
-			static const char hex[] = "0123456789abcdef";
-			out += "\\u00";
-			out += hex[(c >> 4) & 0xF];
-			out += hex[c & 0xF];
-		} else
-			out += c;
-	}
-	out += "\"}";
+	out += "\",\"text\":";
+	common::append_json_string(out, text);
+	out += "}";
 	return out;
 }
 

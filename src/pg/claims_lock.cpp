@@ -1,9 +1,9 @@
 // Locking the request.jwt.* settings while a job runs. RESET and set_config(name, NULL)
 // bypass check hooks but can only fall back to the boot value '', which is why no default
 // may ever be set for these names (the executor warns at start when one is).
-#include "postgres_headers.h"
+#include "mcp_supa/pg/postgres_headers.h"
 
-#include "claims_lock.h"
+#include "mcp_supa/pg/claims_lock.h"
 
 #include "mcp_supa/pg/guc.h"
 

@@ -1,8 +1,8 @@
 // Classifying SQL statements with PostgreSQL's own raw parser, and mcp_supa.classify(sql).
 // Refusal is an allowlist: a statement kind not recognized here is refused.
-#include "postgres_headers.h"
+#include "mcp_supa/pg/postgres_headers.h"
 
-#include "classifier.h"
+#include "mcp_supa/pg/classifier.h"
 #include "mcp_supa/pg/guc.h"
 
 extern "C" {

@@ -1,7 +1,7 @@
 // The executor: a dynamic background worker connected to mcp_supa.database as
 // mcp_supa.session_role, holding one unix-socket connection to the gateway and running one
 // job at a time as its caller (docs/ipc.md).
-#include "postgres_headers.h"
+#include "mcp_supa/pg/postgres_headers.h"
 
 #include <cerrno>
 #include <chrono>
@@ -14,14 +14,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "claims_lock.h"
-#include "executor_pool.h"
-#include "audit_writer.h"
-#include "guard.h"
-#include "job_runner.h"
-#include "mcp_supa/frame.h"
-#include "mcp_supa/json_reader.h"
-#include "mcp_supa/json_text.h"
+#include "mcp_supa/pg/claims_lock.h"
+#include "mcp_supa/pg/executor_pool.h"
+#include "mcp_supa/pg/audit_writer.h"
+#include "mcp_supa/pg/guard.h"
+#include "mcp_supa/pg/job_runner.h"
+#include "mcp_supa/ipc/frame.h"
+#include "mcp_supa/ipc/json_reader.h"
+#include "mcp_supa/common/json_text.h"
 #include "mcp_supa/pg/guc.h"
 
 extern "C" {
@@ -344,7 +344,7 @@ ParsedJob parse_job(const JsonMembers &j)
 	if (job.sql.find('\0') != std::string::npos || job.role.find('\0') != std::string::npos)
 		throw std::runtime_error("the job contains a NUL character");
 	std::string role_only = "{\"role\":";
-	append_json_string(role_only, job.role);
+	common::append_json_string(role_only, job.role);
 	job.claims = object_field(j, "claims", role_only + "}");
 	parse_request(j, job);
 	job.read_only = bool_field(j, "read_only");
@@ -401,7 +401,7 @@ std::string result_message(const std::string &id, const JobResult &res, int64_t 
 	out += "{\"type\":\"result\",\"id\":";
 	out += id;
 	out += ",\"ok\":true,\"command\":";
-	append_json_string(out, res.command ? res.command : "");
+	common::append_json_string(out, res.command ? res.command : "");
 	out += ",\"statements\":" + std::to_string(res.statements);
 	out += ",\"row_count\":" + std::to_string(res.rows.row_count);
 	out += res.rows.truncated ? ",\"truncated\":true" : ",\"truncated\":false";

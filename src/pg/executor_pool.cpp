@@ -1,11 +1,11 @@
 // The supervisor's side of the executor pool: dynamic background workers registered with
 // bgw_notify_pid = the supervisor (so their starts and exits set its latch), replaced with
 // backoff when they die, resized on reload, terminated when the supervisor exits.
-#include "postgres_headers.h"
+#include "mcp_supa/pg/postgres_headers.h"
 
-#include "executor_pool.h"
+#include "mcp_supa/pg/executor_pool.h"
 
-#include "gateway_process.h"
+#include "mcp_supa/pg/gateway_process.h"
 #include "mcp_supa/pg/guc.h"
 
 namespace mcp_supa::pg

@@ -1,5 +1,5 @@
 // SQL-callable functions of the mcp_supa schema.
-#include "postgres_headers.h"
+#include "mcp_supa/pg/postgres_headers.h"
 
 extern "C" {
 #include "utils/builtins.h"
@@ -58,8 +58,8 @@ Datum mcp_supa_random_token(PG_FUNCTION_ARGS)
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "guard.h"
-#include "mcp_supa/frame.h"
+#include "mcp_supa/pg/guard.h"
+#include "mcp_supa/ipc/frame.h"
 #include "mcp_supa/pg/guc.h"
 
 extern "C" {

@@ -1,7 +1,7 @@
 // Starting, feeding, watching and restarting the gateway program from the supervisor.
-#include "postgres_headers.h"
+#include "mcp_supa/pg/postgres_headers.h"
 
-#include "gateway_process.h"
+#include "mcp_supa/pg/gateway_process.h"
 
 #include <cerrno>
 #include <csignal>
@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "mcp_supa/frame.h"
+#include "mcp_supa/ipc/frame.h"
 
 extern "C" {
 #include "port.h"
@@ -75,13 +75,6 @@ std::string describe_status(int status)
 }
 
 } // namespace
-
-int64_t monotonic_ms()
-{
-	timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
 
 long GatewayProcess::ms_until_start() const
 {

@@ -1,11 +1,8 @@
 // The mcp_supa.* GUCs: definitions, defaults and check hooks (docs/configuration.md).
-#include "postgres_headers.h"
+#include "mcp_supa/pg/postgres_headers.h"
 
-#include "mcp_supa/client_address.h"
-#include "mcp_supa/gateway_config.h"
-#include "mcp_supa/jwks.h"
+#include "mcp_supa/config/gateway_config.h"
 #include "mcp_supa/pg/guc.h"
-#include "mcp_supa/rate_limiter.h"
 
 namespace mcp_supa::pg
 {
@@ -116,7 +113,7 @@ bool check_allowed_origins(char **newval, void **, GucSource)
 bool check_trusted_proxies(char **newval, void **, GucSource)
 {
 	try {
-		auth::parse_address_ranges(*newval ? *newval : "");
+		validate_address_ranges(*newval ? *newval : "");
 		return true;
 	} catch (const std::exception &e) {
 		GUC_check_errdetail("%s", e.what());
@@ -128,7 +125,7 @@ bool check_trusted_proxies(char **newval, void **, GucSource)
 bool check_rate(char **newval, void **, GucSource)
 {
 	try {
-		auth::parse_rate(*newval ? *newval : "");
+		validate_rate(*newval ? *newval : "");
 		return true;
 	} catch (const std::exception &e) {
 		GUC_check_errdetail("%s", e.what());
@@ -139,10 +136,8 @@ bool check_rate(char **newval, void **, GucSource)
 // Refuses JWKS documents the gateway could not use (no usable signing key, too large, ...).
 bool check_jwks(char **newval, void **, GucSource)
 {
-	if (*newval == nullptr || (*newval)[0] == '\0')
-		return true;
 	std::string why;
-	if (!auth::Jwks::parse(*newval, why)) {
+	if (!validate_jwks(*newval ? *newval : "", why)) {
 		GUC_check_errdetail("%s", why.c_str());
 		return false;
 	}

@@ -1,18 +1,18 @@
 // One job = one transaction, run as the caller (DESIGN §3). Every function below the
 // PG_TRY in run_job is PostgreSQL-style: no C++ object with a destructor, no exceptions,
 // so an ERROR's longjmp back into run_job skips nothing.
-#include "postgres_headers.h"
+#include "mcp_supa/pg/postgres_headers.h"
 
 #include <csignal>
 
-#include "job_runner.h"
+#include "mcp_supa/pg/job_runner.h"
 
-#include "audit_writer.h"
+#include "mcp_supa/pg/audit_writer.h"
 
-#include "claims_lock.h"
-#include "classifier.h"
+#include "mcp_supa/pg/claims_lock.h"
+#include "mcp_supa/pg/classifier.h"
 #include "mcp_supa/pg/guc.h"
-#include "utility_hook.h"
+#include "mcp_supa/pg/utility_hook.h"
 
 extern "C" {
 #include "access/genam.h"

@@ -1,10 +1,10 @@
 // Library entry: the magic block, _PG_init (GUCs, the supervisor background worker).
-#include "postgres_headers.h"
+#include "mcp_supa/pg/postgres_headers.h"
 
-#include "claims_lock.h"
+#include "mcp_supa/pg/claims_lock.h"
 #include "mcp_supa/pg/guc.h"
 #include "mcp_supa/pg/supervisor.h"
-#include "utility_hook.h"
+#include "mcp_supa/pg/utility_hook.h"
 
 extern "C" {
 PG_MODULE_MAGIC;

@@ -1,8 +1,8 @@
 // Row serialization: booleans and finite numbers as JSON, json/jsonb embedded, everything
 // else as the type's text output in a JSON string.
-#include "postgres_headers.h"
+#include "mcp_supa/pg/postgres_headers.h"
 
-#include "row_json.h"
+#include "mcp_supa/pg/row_json.h"
 
 extern "C" {
 #include "catalog/pg_type.h"

@@ -1,12 +1,12 @@
 // The supervisor: a static background worker that keeps the gateway program running,
 // hands it its configuration, and re-sends it on SIGHUP. It runs no network code itself.
-#include "postgres_headers.h"
+#include "mcp_supa/pg/postgres_headers.h"
 
 #include <csignal>
 
-#include "executor_pool.h"
-#include "gateway_process.h"
-#include "guard.h"
+#include "mcp_supa/pg/executor_pool.h"
+#include "mcp_supa/pg/gateway_process.h"
+#include "mcp_supa/pg/guard.h"
 #include "mcp_supa/pg/guc.h"
 #include "mcp_supa/pg/supervisor.h"
 

@@ -3,11 +3,11 @@
 // and rules. Also: pg_notify() is refused when an expression calling it is set up, and the
 // request.jwt.* names are checked for changes before and after every query; set_config() of
 // such a name (or of a computed one) is refused when a query calling it is analyzed.
-#include "postgres_headers.h"
+#include "mcp_supa/pg/postgres_headers.h"
 
-#include "utility_hook.h"
+#include "mcp_supa/pg/utility_hook.h"
 
-#include "claims_lock.h"
+#include "mcp_supa/pg/claims_lock.h"
 
 extern "C" {
 #include "catalog/objectaccess.h"

@@ -1,9 +1,9 @@
 // The MCP tools (see include/mcp_supa/tools.h). Catalog SQL lives in src/tools/catalog/*.sql,
 // embedded at build time; it is parameterized and runs as the caller.
-#include "mcp_supa/tools.h"
+#include "mcp_supa/tools/tools.h"
 
-#include "mcp_supa/json_limits.h"
-#include "mcp_supa/json_text.h"
+#include "mcp_supa/common/json_limits.h"
+#include "mcp_supa/common/json_text.h"
 
 #include "catalog_sql.gen.h"
 
@@ -366,7 +366,8 @@ Json result_rows(const Json &result)
 	auto raw = result.find("rows_json");
 	if (raw != result.end() && raw->is_string()) {
 		const std::string &text = raw->get_ref<const std::string &>();
-		if (!json_depth_within(text, kMaxResultDepth)) // shape_result refused it already
+		if (!common::json_depth_within(text,
+		                               common::kMaxResultDepth)) // shape_result refused it already
 			return Json::array();
 		Json rows = Json::parse(text, nullptr, false);
 		return rows.is_array() ? rows : Json::array();
@@ -383,7 +384,7 @@ bool rows_too_deep(const Json &result)
 {
 	auto raw = result.find("rows_json");
 	return raw != result.end() && raw->is_string() &&
-	       !json_depth_within(raw->get_ref<const std::string &>(), kMaxResultDepth);
+	       !common::json_depth_within(raw->get_ref<const std::string &>(), common::kMaxResultDepth);
 }
 
 } // namespace
@@ -404,7 +405,7 @@ std::string sql_result_text(const Json &result, const std::string &tag)
 	if (!result.value("ok", false) || raw == result.end() || !raw->is_string())
 		return "";
 	const std::string &rows = raw->get_ref<const std::string &>();
-	if (rows.empty() || rows.front() != '[' || rows.back() != ']' || !valid_utf8(rows))
+	if (rows.empty() || rows.front() != '[' || rows.back() != ']' || !common::valid_utf8(rows))
 		return "";
 	bool truncated = result.value("truncated", false);
 	std::string what = "the result of the SQL query";
@@ -414,9 +415,9 @@ std::string sql_result_text(const Json &result, const std::string &tag)
 	std::string out;
 	out.reserve(2 * rows.size() + 768);
 	out += "{\"content\":[{\"type\":\"text\",\"text\":";
-	append_json_string(out, wrap_untrusted(what, rows, tag)); // all valid UTF-8
+	common::append_json_string(out, wrap_untrusted(what, rows, tag)); // all valid UTF-8
 	out += "}],\"structuredContent\":{\"warning\":";
-	append_json_string(out, kUntrustedWarning);
+	common::append_json_string(out, kUntrustedWarning);
 	out += ",\"rows\":";
 	out += rows;
 	out += ",\"row_count\":";
@@ -443,7 +444,8 @@ Json shape_result(const std::string &name, const Json &args, const Json &result,
 		return sql_error_result(result.value("error", Json::object()),
 		                        result.value("refused", false));
 	if (rows_too_deep(result))
-		return tool_error("the result nests JSON deeper than " + std::to_string(kMaxResultDepth) +
+		return tool_error("the result nests JSON deeper than " +
+		                  std::to_string(common::kMaxResultDepth) +
 		                  " levels; the server does not turn it into structured content");
 	if (name == "execute_sql") {
 		Json structured = {{"rows", result_rows(result)},

@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <string_view>
 
-#include "mcp_supa/dispatcher.h"
-#include "mcp_supa/jsonrpc.h"
-#include "mcp_supa/tools.h"
+#include "mcp_supa/ipc/dispatcher.h"
+#include "mcp_supa/mcp/jsonrpc.h"
+#include "mcp_supa/tools/tools.h"
 
 using namespace mcp_supa;
 

@@ -8,10 +8,10 @@
 #include <string_view>
 #include <vector>
 
-#include "mcp_supa/authenticator.h"
-#include "mcp_supa/gateway_config.h"
-#include "mcp_supa/mcp_server.h"
-#include "mcp_supa/router.h"
+#include "mcp_supa/auth/authenticator.h"
+#include "mcp_supa/config/gateway_config.h"
+#include "mcp_supa/mcp/server.h"
+#include "mcp_supa/net/router.h"
 
 using namespace mcp_supa;
 
@@ -41,7 +41,7 @@ const auth::Authenticator &authenticator(bool anonymous)
 		GatewayConfig cfg;
 		cfg.jwt_secret = "fuzz-secret-fuzz-secret-fuzz-secret-32";
 		cfg.allow_anonymous = anon;
-		return auth::Authenticator(cfg);
+		return auth::Authenticator(auth_settings(cfg));
 	};
 	static const auth::Authenticator strict = make(false), open = make(true);
 	return anonymous ? open : strict;

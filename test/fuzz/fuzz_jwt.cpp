@@ -8,9 +8,9 @@
 #include <string>
 #include <string_view>
 
-#include "mcp_supa/authenticator.h"
-#include "mcp_supa/base64url.h"
-#include "mcp_supa/jwks.h"
+#include "mcp_supa/auth/authenticator.h"
+#include "mcp_supa/auth/base64url.h"
+#include "mcp_supa/auth/jwks.h"
 
 using namespace mcp_supa;
 
@@ -38,7 +38,7 @@ const auth::Authenticator &authenticator()
 		GatewayConfig cfg;
 		cfg.jwt_secret = kSecret;
 		cfg.jwt_audience = "authenticated";
-		return auth::Authenticator(cfg);
+		return auth::Authenticator(auth_settings(cfg));
 	}();
 	return a;
 }

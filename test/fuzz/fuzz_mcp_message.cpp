@@ -7,11 +7,11 @@
 #include <string_view>
 #include <vector>
 
-#include "mcp_supa/audit.h"
-#include "mcp_supa/json_limits.h"
-#include "mcp_supa/jsonrpc.h"
-#include "mcp_supa/mcp_server.h"
-#include "mcp_supa/session.h"
+#include "mcp_supa/mcp/audit.h"
+#include "mcp_supa/common/json_limits.h"
+#include "mcp_supa/mcp/jsonrpc.h"
+#include "mcp_supa/mcp/server.h"
+#include "mcp_supa/mcp/session.h"
 
 using namespace mcp_supa;
 using mcp::Json;
@@ -71,7 +71,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, std::size_t size)
 {
 	std::string_view text(reinterpret_cast<const char *>(data), size);
 	auto reply = [](Json r) { (void)mcp::serialize_message(r); };
-	ClientJson checked = parse_client_json(text);
+	common::ClientJson checked = common::parse_client_json(text);
 	if (!checked.ok()) {
 		reply(mcp::make_error(nullptr, checked.code, checked.error));
 		return 0;

@@ -1,9 +1,9 @@
 // The client address behind trusted proxies, and lifting authentication-failure bans.
 #include <catch2/catch.hpp>
 
-#include "mcp_supa/client_address.h"
-#include "mcp_supa/gateway_config.h"
-#include "mcp_supa/rate_limiter.h"
+#include "mcp_supa/auth/client_address.h"
+#include "mcp_supa/config/gateway_config.h"
+#include "mcp_supa/auth/rate_limiter.h"
 
 using namespace mcp_supa;
 using namespace mcp_supa::auth;

@@ -1,7 +1,7 @@
 // Confirmation tokens: bound to principal, exact SQL and expiry; forgeries fail.
 #include <catch2/catch.hpp>
 
-#include "mcp_supa/confirmation.h"
+#include "mcp_supa/mcp/confirmation.h"
 
 using mcp_supa::mcp::ConfirmationTokens;
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "mcp_supa/dispatcher.h"
+#include "mcp_supa/ipc/dispatcher.h"
 
 using namespace mcp_supa;
 using Json = nlohmann::json;

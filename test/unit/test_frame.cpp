@@ -1,7 +1,7 @@
 // Frame codec: round trips, partial input, limits, hostile lengths.
 #include <catch2/catch.hpp>
 
-#include "mcp_supa/frame.h"
+#include "mcp_supa/ipc/frame.h"
 
 using namespace mcp_supa::ipc;
 

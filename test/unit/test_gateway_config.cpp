@@ -1,7 +1,7 @@
 // The supervisor -> gateway configuration frame: parsing, validation, round trip.
 #include <catch2/catch.hpp>
 
-#include "mcp_supa/gateway_config.h"
+#include "mcp_supa/config/gateway_config.h"
 
 using namespace mcp_supa;
 

@@ -3,27 +3,27 @@
 // records on the wire and audit batches as jobs.
 #include <catch2/catch.hpp>
 
-#include "mcp_supa/audit.h"
-#include "mcp_supa/audit_wire.h"
-#include "mcp_supa/dispatcher.h"
-#include "mcp_supa/json_text.h"
-#include "mcp_supa/jsonrpc.h"
-#include "mcp_supa/mcp_server.h"
-#include "mcp_supa/tools.h"
+#include "mcp_supa/mcp/audit.h"
+#include "mcp_supa/ipc/audit_wire.h"
+#include "mcp_supa/ipc/dispatcher.h"
+#include "mcp_supa/common/json_text.h"
+#include "mcp_supa/mcp/jsonrpc.h"
+#include "mcp_supa/mcp/server.h"
+#include "mcp_supa/tools/tools.h"
 
 using namespace mcp_supa;
 using Json = nlohmann::json;
 
 TEST_CASE("valid_utf8 accepts well-formed UTF-8 only", "[json_text]")
 {
-	CHECK(valid_utf8(""));
-	CHECK(valid_utf8("plain ascii"));
-	CHECK(valid_utf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
-	CHECK(valid_utf8("\xf4\x8f\xbf\xbf")); // U+10FFFF
+	CHECK(common::valid_utf8(""));
+	CHECK(common::valid_utf8("plain ascii"));
+	CHECK(common::valid_utf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+	CHECK(common::valid_utf8("\xf4\x8f\xbf\xbf")); // U+10FFFF
 	for (const char *bad :
 	     {"\x80", "\xc0\x80", "\xc1\xbf", "\xe0\x80\x80", "\xed\xa0\x80", "\xf0\x80\x80\x80",
 	      "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xc3", "\xe2\x82", "abc\xff", "\xc3\x28"})
-		CHECK_FALSE(valid_utf8(bad));
+		CHECK_FALSE(common::valid_utf8(bad));
 }
 
 TEST_CASE("append_json_string escapes what JSON needs and round-trips", "[json_text]")
@@ -34,11 +34,11 @@ TEST_CASE("append_json_string escapes what JSON needs and round-trips", "[json_t
 	all += "caf\xc3\xa9 \xf0\x9f\x98\x80 \"quoted\" back\\slash";
 	for (const std::string &s : {std::string(), std::string("x"), all, std::string("\n\t\r\b\f")}) {
 		std::string out;
-		append_json_string(out, s);
+		common::append_json_string(out, s);
 		CHECK(Json::parse(out).get<std::string>() == s);
 	}
 	std::string out;
-	append_json_string(out, std::string("a\x01\"", 3));
+	common::append_json_string(out, std::string("a\x01\"", 3));
 	CHECK(out == "\"a\\u0001\\\"\"");
 }
 
@@ -264,7 +264,7 @@ TEST_CASE("oversized audit fields are clipped so the batch is never refused", "[
 	CHECK(tail.substr(tail.size() - 22) == "\\n delete from notes\"}");
 	// Clipped before the two-byte character rather than through it.
 	CHECK(out[0][11]->size() == ipc::kAuditMaxField - 1);
-	CHECK(valid_utf8(*out[0][11]));
+	CHECK(common::valid_utf8(*out[0][11]));
 
 	// Batches stop at max_bytes, but always carry at least one record.
 	audit::AuditBuffer buf;

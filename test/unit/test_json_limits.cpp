@@ -4,13 +4,13 @@
 
 #include <string>
 
-#include "mcp_supa/dispatcher.h"
-#include "mcp_supa/json_limits.h"
-#include "mcp_supa/jsonrpc.h"
-#include "mcp_supa/jwt.h"
-#include "mcp_supa/mcp_server.h"
-#include "mcp_supa/session.h"
-#include "mcp_supa/tools.h"
+#include "mcp_supa/ipc/dispatcher.h"
+#include "mcp_supa/common/json_limits.h"
+#include "mcp_supa/mcp/jsonrpc.h"
+#include "mcp_supa/auth/jwt.h"
+#include "mcp_supa/mcp/server.h"
+#include "mcp_supa/mcp/session.h"
+#include "mcp_supa/tools/tools.h"
 
 using namespace mcp_supa;
 using Json = nlohmann::json;
@@ -50,45 +50,45 @@ struct NullSink : mcp::JobSink {
 
 TEST_CASE("scan_json_shape counts nesting and batch elements, skipping strings", "[limits]")
 {
-	CHECK(scan_json_shape("1", 64, 100).depth == 0);
-	CHECK(scan_json_shape(R"({"a":[1,{"b":[]}]})", 64, 100).depth == 4);
-	CHECK(scan_json_shape(R"(["[[[[", "\"[[[", "\\", {"k]":"}"}])", 64, 100).depth == 2);
-	JsonShape s = scan_json_shape(R"( [1, "a,b", [2,3], {"x":1,"y":2}] )", 64, 100);
+	CHECK(common::scan_json_shape("1", 64, 100).depth == 0);
+	CHECK(common::scan_json_shape(R"({"a":[1,{"b":[]}]})", 64, 100).depth == 4);
+	CHECK(common::scan_json_shape(R"(["[[[[", "\"[[[", "\\", {"k]":"}"}])", 64, 100).depth == 2);
+	common::JsonShape s = common::scan_json_shape(R"( [1, "a,b", [2,3], {"x":1,"y":2}] )", 64, 100);
 	CHECK(s.array);
 	CHECK(s.elements == 4);
-	CHECK(scan_json_shape("[]", 64, 100).elements == 0);
-	CHECK(scan_json_shape("[ ]", 64, 100).elements == 0);
-	CHECK(scan_json_shape("[[]]", 64, 100).elements == 1);
-	CHECK(scan_json_shape("[\"\"]", 64, 100).elements == 1);
-	CHECK_FALSE(scan_json_shape(R"({"a":1,"b":2})", 64, 100).array);
-	CHECK(scan_json_shape(R"({"a":1,"b":2})", 64, 100).elements == 0);
+	CHECK(common::scan_json_shape("[]", 64, 100).elements == 0);
+	CHECK(common::scan_json_shape("[ ]", 64, 100).elements == 0);
+	CHECK(common::scan_json_shape("[[]]", 64, 100).elements == 1);
+	CHECK(common::scan_json_shape("[\"\"]", 64, 100).elements == 1);
+	CHECK_FALSE(common::scan_json_shape(R"({"a":1,"b":2})", 64, 100).array);
+	CHECK(common::scan_json_shape(R"({"a":1,"b":2})", 64, 100).elements == 0);
 	// unterminated and unbalanced text is scanned without reading past its end
-	CHECK(scan_json_shape("\"abc\\", 64, 100).depth == 0);
-	CHECK(scan_json_shape("]]]}}}[", 64, 100).depth == 1);
+	CHECK(common::scan_json_shape("\"abc\\", 64, 100).depth == 0);
+	CHECK(common::scan_json_shape("]]]}}}[", 64, 100).depth == 1);
 }
 
 TEST_CASE("scan_json_shape stops at the first level or element past a limit", "[limits]")
 {
-	JsonShape s = scan_json_shape(deep_array(300000), 64, 100);
+	common::JsonShape s = common::scan_json_shape(deep_array(300000), 64, 100);
 	CHECK(s.too_deep);
 	CHECK(s.depth == 65);
-	CHECK_FALSE(scan_json_shape(deep_array(64), 64, 100).too_deep);
-	CHECK(scan_json_shape(deep_array(65), 64, 100).too_deep);
-	CHECK_FALSE(scan_json_shape(batch(100), 64, 100).too_long);
-	CHECK(scan_json_shape(batch(101), 64, 100).too_long);
-	CHECK(json_depth_within(deep_array(512), 512));
-	CHECK_FALSE(json_depth_within(deep_array(513), 512));
+	CHECK_FALSE(common::scan_json_shape(deep_array(64), 64, 100).too_deep);
+	CHECK(common::scan_json_shape(deep_array(65), 64, 100).too_deep);
+	CHECK_FALSE(common::scan_json_shape(batch(100), 64, 100).too_long);
+	CHECK(common::scan_json_shape(batch(101), 64, 100).too_long);
+	CHECK(common::json_depth_within(deep_array(512), 512));
+	CHECK_FALSE(common::json_depth_within(deep_array(513), 512));
 }
 
 TEST_CASE("parse_client_json refuses a 300k-deep body before parsing it", "[limits]")
 {
-	ClientJson r = parse_client_json(deep_array(300000));
+	common::ClientJson r = common::parse_client_json(deep_array(300000));
 	CHECK_FALSE(r.ok());
 	CHECK(r.code == mcp::rpc_error::kParseError);
 	CHECK(r.status == 400);
 	CHECK(r.error.find("64") != std::string::npos);
 	CHECK(r.value.is_discarded());
-	ClientJson objects = parse_client_json(nest(300000, "", '{', '}'));
+	common::ClientJson objects = common::parse_client_json(nest(300000, "", '{', '}'));
 	CHECK(objects.code == mcp::rpc_error::kParseError);
 }
 
@@ -97,11 +97,12 @@ TEST_CASE("parse_client_json refuses deep ids and params, takes 64 levels", "[li
 	const std::string head = R"({"jsonrpc":"2.0","method":"ping",)";
 	for (const char *member : {"\"id\":", "\"params\":"}) {
 		// the message is level 1, so its members may hold 63 more
-		ClientJson ok = parse_client_json(head + member + deep_array(63) + "}");
+		common::ClientJson ok = common::parse_client_json(head + member + deep_array(63) + "}");
 		CHECK(ok.ok());
-		ClientJson deep = parse_client_json(head + member + deep_array(64) + "}");
+		common::ClientJson deep = common::parse_client_json(head + member + deep_array(64) + "}");
 		CHECK(deep.code == mcp::rpc_error::kParseError);
-		ClientJson huge = parse_client_json(head + member + deep_array(200000) + "}");
+		common::ClientJson huge =
+		    common::parse_client_json(head + member + deep_array(200000) + "}");
 		CHECK(huge.code == mcp::rpc_error::kParseError);
 		CHECK(huge.status == 400);
 	}
@@ -109,10 +110,10 @@ TEST_CASE("parse_client_json refuses deep ids and params, takes 64 levels", "[li
 
 TEST_CASE("parse_client_json caps batches at kMaxBatchLength messages", "[limits]")
 {
-	ClientJson ok = parse_client_json(batch(kMaxBatchLength));
+	common::ClientJson ok = common::parse_client_json(batch(common::kMaxBatchLength));
 	REQUIRE(ok.ok());
-	CHECK(ok.value.size() == kMaxBatchLength);
-	ClientJson over = parse_client_json(batch(kMaxBatchLength + 1));
+	CHECK(ok.value.size() == common::kMaxBatchLength);
+	common::ClientJson over = common::parse_client_json(batch(common::kMaxBatchLength + 1));
 	CHECK(over.code == mcp::rpc_error::kInvalidRequest);
 	CHECK(over.status == 413);
 	// a long array inside one message is not a batch
@@ -120,17 +121,17 @@ TEST_CASE("parse_client_json caps batches at kMaxBatchLength messages", "[limits
 	    "[" + std::string(R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"a":[)");
 	for (int i = 0; i < 1000; i++)
 		wide += (i ? ",1" : "1");
-	CHECK(parse_client_json(wide + "]}}]").ok());
+	CHECK(common::parse_client_json(wide + "]}}]").ok());
 }
 
 TEST_CASE("parse_client_json answers malformed JSON with -32700", "[limits]")
 {
 	for (const char *bad : {"", "{", "nope", "[1,]", "{\"a\":\"\xff\"}", "\"abc"}) {
-		ClientJson r = parse_client_json(bad);
+		common::ClientJson r = common::parse_client_json(bad);
 		CHECK(r.code == mcp::rpc_error::kParseError);
 		CHECK(r.status == 400);
 	}
-	CHECK(parse_client_json(R"({"jsonrpc":"2.0","id":1,"method":"ping"})").ok());
+	CHECK(common::parse_client_json(R"({"jsonrpc":"2.0","id":1,"method":"ping"})").ok());
 }
 
 TEST_CASE("a message at the depth limit goes through the MCP server whole", "[limits][mcp]")
@@ -144,11 +145,11 @@ TEST_CASE("a message at the depth limit goes through the MCP server whole", "[li
 	std::vector<Json> replies;
 	auto reply = [&](Json r) { replies.push_back(std::move(r)); };
 	const std::string head = R"({"jsonrpc":"2.0","method":"ping",)";
-	ClientJson id = parse_client_json(head + R"("id":)" + deep_array(63) + "}");
+	common::ClientJson id = common::parse_client_json(head + R"("id":)" + deep_array(63) + "}");
 	REQUIRE(id.ok());
 	server.handle(id.value, session, ctx, reply);
-	ClientJson params =
-	    parse_client_json(head + R"("id":7,"params":{"a":)" + deep_array(62) + "}}");
+	common::ClientJson params =
+	    common::parse_client_json(head + R"("id":7,"params":{"a":)" + deep_array(62) + "}}");
 	REQUIRE(params.ok());
 	server.handle(params.value, session, ctx, reply);
 	REQUIRE(replies.size() == 2);
@@ -160,7 +161,7 @@ TEST_CASE("a message at the depth limit goes through the MCP server whole", "[li
 TEST_CASE("executor rows nested past kMaxResultDepth become a tool error", "[limits][tools]")
 {
 	Json ok = {{"ok", true},
-	           {"rows_json", "[{\"j\":" + deep_array(kMaxResultDepth - 2) + "}]"},
+	           {"rows_json", "[{\"j\":" + deep_array(common::kMaxResultDepth - 2) + "}]"},
 	           {"row_count", 1}};
 	Json shaped = tools::shape_result("execute_sql", Json::object(), ok, "t");
 	CHECK_FALSE(shaped.value("isError", false));

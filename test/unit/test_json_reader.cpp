@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "mcp_supa/json_reader.h"
-#include "mcp_supa/json_text.h"
+#include "mcp_supa/ipc/json_reader.h"
+#include "mcp_supa/common/json_text.h"
 
 using namespace mcp_supa;
 using namespace mcp_supa::ipc;

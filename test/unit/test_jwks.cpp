@@ -3,9 +3,9 @@
 // algorithm confusion, kid selection, audience, hostile documents.
 #include <catch2/catch.hpp>
 
-#include "mcp_supa/base64url.h"
-#include "mcp_supa/jwks.h"
-#include "mcp_supa/jwt.h"
+#include "mcp_supa/auth/base64url.h"
+#include "mcp_supa/auth/jwks.h"
+#include "mcp_supa/auth/jwt.h"
 
 #include <memory>
 #include <string>

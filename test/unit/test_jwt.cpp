@@ -3,8 +3,8 @@
 // test_jwks.cpp.
 #include <catch2/catch.hpp>
 
-#include "mcp_supa/base64url.h"
-#include "mcp_supa/jwt.h"
+#include "mcp_supa/auth/base64url.h"
+#include "mcp_supa/auth/jwt.h"
 
 #include <ctime>
 #include <iterator>

@@ -1,13 +1,13 @@
 // The MCP method layer with a fake executor pool: lifecycle, errors, tools, cancellation.
 #include <catch2/catch.hpp>
 
-#include "mcp_supa/authenticator.h"
-#include "mcp_supa/dispatcher.h"
-#include "mcp_supa/jsonrpc.h"
-#include "mcp_supa/mcp_server.h"
-#include "mcp_supa/router.h"
-#include "mcp_supa/session.h"
-#include "mcp_supa/tools.h"
+#include "mcp_supa/auth/authenticator.h"
+#include "mcp_supa/ipc/dispatcher.h"
+#include "mcp_supa/mcp/jsonrpc.h"
+#include "mcp_supa/mcp/server.h"
+#include "mcp_supa/net/router.h"
+#include "mcp_supa/mcp/session.h"
+#include "mcp_supa/tools/tools.h"
 
 using namespace mcp_supa;
 using mcp::Json;
@@ -387,11 +387,11 @@ TEST_CASE("one caller or address cannot fill the session table", "[session]")
 
 TEST_CASE("callers without a subject are told apart by address", "[session]")
 {
-	mcp::Principal anon;
+	auth::Principal anon;
 	anon.role = "anon";
 	anon.auth_method = "jwt";
 	CHECK(anon.caller_key("10.0.0.1") != anon.caller_key("10.0.0.2"));
-	mcp::Principal user = anon;
+	auth::Principal user = anon;
 	user.subject = "u";
 	CHECK(user.caller_key("10.0.0.1") == user.caller_key("10.0.0.2"));
 	CHECK(user.caller_key("10.0.0.1") == user.key());
@@ -423,7 +423,7 @@ TEST_CASE("the authenticator maps tokens to principals", "[auth]")
 {
 	GatewayConfig cfg;
 	cfg.jwt_secret = std::string(40, 'q');
-	auth::Authenticator a(cfg);
+	auth::Authenticator a(auth_settings(cfg));
 	int64_t now = 1800000000;
 	auto ok = a.authenticate(
 	    auth::sign_hs256({{"role", "authenticated"}, {"sub", "u"}, {"exp", now + 60}},
@@ -437,7 +437,7 @@ TEST_CASE("the authenticator maps tokens to principals", "[auth]")
 	CHECK_FALSE(a.authenticate(auth::sign_hs256({{"sub", "u"}}, cfg.jwt_secret), now).ok);
 	CHECK_FALSE(a.authenticate(auth::sign_hs256({{"role", "anon"}}, std::string(40, 'x')), now).ok);
 	cfg.allow_anonymous = true;
-	a.configure(cfg);
+	a.configure(auth_settings(cfg));
 	auto anon = a.authenticate("", now);
 	REQUIRE(anon.ok);
 	CHECK(anon.principal.role == "anon");
@@ -464,7 +464,7 @@ TEST_CASE("verified JWTs are cached, but never past exp or a settings change", "
 {
 	GatewayConfig cfg;
 	cfg.jwt_secret = std::string(40, 'q');
-	auth::Authenticator a(cfg);
+	auth::Authenticator a(auth_settings(cfg));
 	int64_t now = 1800000000;
 	std::string token = auth::sign_hs256(
 	    {{"role", "authenticated"}, {"sub", "u"}, {"exp", now + 10}}, cfg.jwt_secret);
@@ -486,7 +486,7 @@ TEST_CASE("verified JWTs are cached, but never past exp or a settings change", "
 	CHECK(a.cached_jwts() == 1);
 	// A new secret forgets every verification made with the old one.
 	cfg.jwt_secret = std::string(40, 'z');
-	a.configure(cfg);
+	a.configure(auth_settings(cfg));
 	CHECK(a.cached_jwts() == 0);
 	CHECK_FALSE(a.authenticate(forever, now).ok);
 	// Refused tokens are never cached; the cache stays bounded.
@@ -496,7 +496,7 @@ TEST_CASE("verified JWTs are cached, but never past exp or a settings change", "
 	CHECK(a.cached_jwts() <= auth::Authenticator::kJwtCacheEntries);
 	CHECK(a.cached_jwts() > 0);
 	// Long tokens are verified every time, never kept.
-	a.configure(cfg);
+	a.configure(auth_settings(cfg));
 	std::string big = auth::sign_hs256(
 	    {{"role", "anon"}, {"pad", std::string(auth::Authenticator::kJwtCacheMaxTokenBytes, 'p')}},
 	    cfg.jwt_secret);

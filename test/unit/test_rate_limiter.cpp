@@ -1,7 +1,7 @@
 // Token buckets: rate parsing, bursts, refill, Retry-After math, bounded memory, bans.
 #include <catch2/catch.hpp>
 
-#include "mcp_supa/rate_limiter.h"
+#include "mcp_supa/auth/rate_limiter.h"
 
 using namespace mcp_supa::auth;
 

@@ -6,8 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "mcp_supa/listen.h"
-#include "mcp_supa/router.h"
+#include "mcp_supa/net/listen.h"
+#include "mcp_supa/net/router.h"
 
 using namespace mcp_supa::net;
 

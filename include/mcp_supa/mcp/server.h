@@ -10,11 +10,11 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "mcp_supa/audit.h"
-#include "mcp_supa/confirmation.h"
-#include "mcp_supa/gateway_config.h"
-#include "mcp_supa/jsonrpc.h"
-#include "mcp_supa/session.h"
+#include "mcp_supa/mcp/audit.h"
+#include "mcp_supa/mcp/confirmation.h"
+#include "mcp_supa/config/gateway_config.h"
+#include "mcp_supa/mcp/jsonrpc.h"
+#include "mcp_supa/mcp/session.h"
 
 namespace mcp_supa::mcp
 {

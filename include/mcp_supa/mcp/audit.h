@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "mcp_supa/session.h"
+#include "mcp_supa/mcp/session.h"
 
 namespace mcp_supa::audit
 {
@@ -38,7 +38,7 @@ constexpr std::size_t kAuditMaxArgumentsBytes = 1u << 20;
 constexpr std::size_t kAuditArgumentsEndBytes = 64u * 1024u;
 
 // A record naming who called and from where; principal may be null (authentication failed).
-Record base_record(const mcp::Principal *principal, const std::string &client_address,
+Record base_record(const auth::Principal *principal, const std::string &client_address,
                    const std::string &session_id);
 
 // Fills status, sqlstate, message, rows and bytes from an executor result.

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace mcp_supa
+namespace mcp_supa::common
 {
 
 // The deepest nesting a client message may have, counting the message itself as level 1:
@@ -50,4 +50,4 @@ ClientJson parse_client_json(std::string_view text);
 // True when text nests no deeper than max_depth (rows from executors before they are parsed).
 bool json_depth_within(std::string_view text, int max_depth);
 
-} // namespace mcp_supa
+} // namespace mcp_supa::common

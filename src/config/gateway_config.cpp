@@ -1,13 +1,14 @@
 // Parsing and validation of the supervisor -> gateway configuration frame.
-#include "mcp_supa/gateway_config.h"
+#include "mcp_supa/config/gateway_config.h"
+#include "mcp_supa/common/text.h"
 
 #include <arpa/inet.h>
 #include <cctype>
 #include <nlohmann/json.hpp>
 
-#include "mcp_supa/jwks.h"
-#include "mcp_supa/client_address.h"
-#include "mcp_supa/rate_limiter.h"
+#include "mcp_supa/auth/jwks.h"
+#include "mcp_supa/auth/client_address.h"
+#include "mcp_supa/auth/rate_limiter.h"
 
 namespace mcp_supa
 {
@@ -17,16 +18,6 @@ namespace
 
 constexpr std::size_t kMaxListenAddresses = 16;
 constexpr std::size_t kMaxJwtSecretBytes = 4096;
-
-// Trims ASCII blanks from both ends.
-std::string_view trim(std::string_view s)
-{
-	while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-		s.remove_prefix(1);
-	while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-		s.remove_suffix(1);
-	return s;
-}
 
 // True when s is a numeric IPv4 or IPv6 address.
 bool is_ip_literal(const std::string &s)
@@ -61,23 +52,6 @@ std::string string_member(const nlohmann::json &j, const char *name, const std::
 	return v.get<std::string>();
 }
 
-// Splits a comma-separated list into trimmed, non-empty items.
-std::vector<std::string> split_list(std::string_view value)
-{
-	std::vector<std::string> out;
-	std::size_t start = 0;
-	while (start <= value.size()) {
-		std::size_t comma = value.find(',', start);
-		if (comma == std::string_view::npos)
-			comma = value.size();
-		std::string item(trim(value.substr(start, comma - start)));
-		start = comma + 1;
-		if (!item.empty())
-			out.push_back(item);
-	}
-	return out;
-}
-
 // Reads a boolean member, or keeps the default when absent.
 bool bool_member(const nlohmann::json &j, const char *name, bool def)
 {
@@ -106,7 +80,7 @@ bool valid_jwks_url(std::string_view url)
 
 std::vector<std::string> parse_role_list(std::string_view value)
 {
-	std::vector<std::string> out = split_list(value);
+	std::vector<std::string> out = common::split_list(value);
 	for (const auto &r : out) {
 		if (r.size() > 63)
 			throw ConfigError("role name \"" + r + "\" is longer than 63 bytes");
@@ -119,7 +93,7 @@ std::vector<std::string> parse_role_list(std::string_view value)
 
 std::vector<std::string> parse_origin_list(std::string_view value)
 {
-	std::vector<std::string> out = split_list(value);
+	std::vector<std::string> out = common::split_list(value);
 	for (const auto &o : out) {
 		if (o == "*")
 			continue;
@@ -133,7 +107,7 @@ std::vector<std::string> parse_origin_list(std::string_view value)
 
 std::vector<std::string> parse_listen_addresses(std::string_view value)
 {
-	std::vector<std::string> out = split_list(value);
+	std::vector<std::string> out = common::split_list(value);
 	for (const auto &item : out)
 		if (item != "*" && item != "localhost" && !is_ip_literal(item))
 			throw ConfigError(
@@ -271,6 +245,33 @@ bool same_auth_settings(const GatewayConfig &a, const GatewayConfig &b)
 	       a.jwt_audience == b.jwt_audience && a.allowed_roles == b.allowed_roles &&
 	       a.allow_anonymous == b.allow_anonymous && a.auth_fail_limit == b.auth_fail_limit &&
 	       a.auth_ban_seconds == b.auth_ban_seconds && a.trusted_proxies == b.trusted_proxies;
+}
+
+void validate_rate(std::string_view value)
+{
+	auth::parse_rate(value);
+}
+
+void validate_address_ranges(std::string_view value)
+{
+	auth::parse_address_ranges(value);
+}
+
+bool validate_jwks(std::string_view value, std::string &why)
+{
+	return value.empty() || auth::Jwks::parse(std::string(value), why) != nullptr;
+}
+
+auth::AuthSettings auth_settings(const GatewayConfig &cfg)
+{
+	auth::AuthSettings a;
+	a.jwt_secret = cfg.jwt_secret;
+	a.jwks = cfg.jwks;
+	a.jwt_audience = cfg.jwt_audience;
+	a.fetches_jwks = !cfg.jwks_url.empty();
+	a.allowed_roles = cfg.allowed_roles;
+	a.allow_anonymous = cfg.allow_anonymous;
+	return a;
 }
 
 } // namespace mcp_supa

@@ -5,14 +5,15 @@
 #include <chrono>
 #include <memory>
 
-#include "mcp_supa/audit.h"
-#include "mcp_supa/authenticator.h"
-#include "mcp_supa/client_address.h"
-#include "mcp_supa/dispatcher.h"
-#include "mcp_supa/gateway_config.h"
-#include "mcp_supa/mcp_server.h"
-#include "mcp_supa/rate_limiter.h"
-#include "mcp_supa/session.h"
+#include "mcp_supa/common/clock.h"
+#include "mcp_supa/mcp/audit.h"
+#include "mcp_supa/auth/authenticator.h"
+#include "mcp_supa/auth/client_address.h"
+#include "mcp_supa/ipc/dispatcher.h"
+#include "mcp_supa/config/gateway_config.h"
+#include "mcp_supa/mcp/server.h"
+#include "mcp_supa/auth/rate_limiter.h"
+#include "mcp_supa/mcp/session.h"
 
 namespace mcp_supa
 {
@@ -28,12 +29,7 @@ public:
 	}
 	void cancel(uint64_t handle) override { d_.cancel(handle, now_ms()); }
 
-	static int64_t now_ms()
-	{
-		return std::chrono::duration_cast<std::chrono::milliseconds>(
-		           std::chrono::steady_clock::now().time_since_epoch())
-		    .count();
-	}
+	static int64_t now_ms() { return common::monotonic_ms(); }
 
 private:
 	ipc::Dispatcher &d_;
@@ -53,7 +49,7 @@ struct GatewayCore {
 	audit::AuditBuffer audit_buffer;
 
 	GatewayCore(GatewayConfig c, ipc::Dispatcher::SendFn send, ipc::Dispatcher::CancelFn cancel)
-	    : cfg(std::move(c)), authenticator(cfg),
+	    : cfg(std::move(c)), authenticator(auth_settings(cfg)),
 	      dispatcher(std::size_t(cfg.max_queued_calls), std::move(send), std::move(cancel)),
 	      sink(dispatcher), server(cfg, sink)
 	{
@@ -78,7 +74,7 @@ struct GatewayCore {
 		if (!same_auth_settings(cfg, c))
 			auth_failures.lift_all(DispatcherSink::now_ms());
 		cfg = std::move(c);
-		authenticator.configure(cfg);
+		authenticator.configure(auth_settings(cfg));
 		dispatcher.set_max_queue(std::size_t(cfg.max_queued_calls));
 		server.set_config(cfg);
 		apply_limits();

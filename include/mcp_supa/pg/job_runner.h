@@ -3,9 +3,9 @@
 // handling could skip.
 #pragma once
 
-#include "postgres_headers.h"
+#include "mcp_supa/pg/postgres_headers.h"
 
-#include "row_json.h"
+#include "mcp_supa/pg/row_json.h"
 
 extern "C" {
 #include "utils/array.h"

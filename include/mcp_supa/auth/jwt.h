@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "mcp_supa/jwks.h"
+#include "mcp_supa/auth/jwks.h"
 
 namespace mcp_supa::auth
 {

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "mcp_supa/auth/authenticator.h"
+
 namespace mcp_supa
 {
 
@@ -63,6 +65,16 @@ GatewayConfig parse_gateway_config(std::string_view json);
 
 // Serializes a config to the JSON the gateway parses.
 std::string serialize_gateway_config(const GatewayConfig &cfg);
+
+// Validators the GUC check hooks share with parse_gateway_config; each throws ConfigError
+// (or std::invalid_argument) naming what is wrong.
+void validate_rate(std::string_view value);
+void validate_address_ranges(std::string_view value);
+// False (with why) for a JWKS document the gateway could not use; "" is fine.
+bool validate_jwks(std::string_view value, std::string &why);
+
+// The part of the settings the authenticator uses.
+auth::AuthSettings auth_settings(const GatewayConfig &cfg);
 
 // True when a reload from a to b changes how callers authenticate (bans are lifted then).
 bool same_auth_settings(const GatewayConfig &a, const GatewayConfig &b);

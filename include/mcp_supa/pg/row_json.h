@@ -2,7 +2,7 @@
 // and byte caps. PostgreSQL-style code: may ereport, holds no C++ object with a destructor.
 #pragma once
 
-#include "postgres_headers.h"
+#include "mcp_supa/pg/postgres_headers.h"
 
 extern "C" {
 #include "executor/spi.h"

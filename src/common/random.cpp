@@ -1,12 +1,13 @@
 // Random identifiers from OpenSSL's CSPRNG.
-#include "mcp_supa/random.h"
+#include "mcp_supa/common/random.h"
+#include "mcp_supa/common/text.h"
 
 #include <algorithm>
 #include <cstring>
 #include <openssl/rand.h>
 #include <stdexcept>
 
-namespace mcp_supa
+namespace mcp_supa::common
 {
 
 namespace
@@ -51,21 +52,17 @@ private:
 std::string random_hex(std::size_t bytes)
 {
 	static thread_local RandomPool pool;
-	static const char digits[] = "0123456789abcdef";
 	std::string out;
 	out.reserve(bytes * 2);
 	unsigned char chunk[64];
 	while (bytes > 0) {
 		std::size_t k = std::min(bytes, sizeof(chunk));
 		pool.take(chunk, k);
-		for (std::size_t i = 0; i < k; i++) {
-			out.push_back(digits[chunk[i] >> 4]);
-			out.push_back(digits[chunk[i] & 15]);
-		}
+		out += hex_encode(chunk, k);
 		bytes -= k;
 	}
 	std::memset(chunk, 0, sizeof(chunk));
 	return out;
 }
 
-} // namespace mcp_supa
+} // namespace mcp_supa::common

@@ -3,7 +3,7 @@
 // syntax error is the parser's own 42601) and holds no C++ object with a destructor.
 #pragma once
 
-#include "postgres_headers.h"
+#include "mcp_supa/pg/postgres_headers.h"
 
 extern "C" {
 #include "nodes/parsenodes.h"

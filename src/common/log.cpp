@@ -1,14 +1,13 @@
-// Gateway logging to the supervisor's pipe (see include/mcp_supa/gateway_log.h).
-#include "mcp_supa/gateway_log.h"
+// Gateway logging to the supervisor's pipe (see include/mcp_supa/common/log.h).
+#include "mcp_supa/common/log.h"
 
 #include <algorithm>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
-#include <libwebsockets.h>
 #include <unistd.h>
 
-namespace mcp_supa::gateway
+namespace mcp_supa::common
 {
 
 namespace
@@ -26,15 +25,6 @@ const char *level_prefix(LogLevel level)
 		default:
 			return "LOG: ";
 	}
-}
-
-// Forwards lws errors as LOG and drops its chatter; lws lines end with a newline already.
-void lws_emit(int level, const char *line)
-{
-	size_t n = strlen(line);
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		n--;
-	log(level == LLL_ERR ? LogLevel::Log : LogLevel::Debug, "libwebsockets: %.*s", int(n), line);
 }
 
 } // namespace
@@ -59,9 +49,4 @@ void log(LogLevel level, const char *fmt, ...)
 	(void)w;
 }
 
-void install_lws_log_bridge()
-{
-	lws_set_log_level(LLL_ERR | LLL_WARN, lws_emit);
-}
-
-} // namespace mcp_supa::gateway
+} // namespace mcp_supa::common

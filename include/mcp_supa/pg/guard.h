@@ -2,7 +2,7 @@
 // (the pg_duckdb PostgresFunctionGuard / InvokeCPPFunc pattern).
 #pragma once
 
-#include "postgres_headers.h"
+#include "mcp_supa/pg/postgres_headers.h"
 
 #include <stdexcept>
 #include <string>

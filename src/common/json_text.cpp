@@ -1,9 +1,9 @@
 // Hand-written JSON text (see include/mcp_supa/json_text.h).
-#include "mcp_supa/json_text.h"
+#include "mcp_supa/common/json_text.h"
 
 #include <cstdint>
 
-namespace mcp_supa
+namespace mcp_supa::common
 {
 
 bool valid_utf8(std::string_view s)
@@ -88,4 +88,4 @@ void append_json_string(std::string &out, std::string_view s)
 	out += '"';
 }
 
-} // namespace mcp_supa
+} // namespace mcp_supa::common

@@ -12,8 +12,8 @@
 #include <set>
 #include <string>
 
-#include "mcp_supa/frame.h"
-#include "mcp_supa/gateway_core.h"
+#include "mcp_supa/ipc/frame.h"
+#include "mcp_supa/core/gateway_core.h"
 
 struct lws;
 struct lws_context;
@@ -89,7 +89,7 @@ private:
 	void flush_audit();
 	// The record for a request refused before any tool ran (auth failure, rate limit).
 	void audit_refusal(const std::string &status, const std::string &address,
-	                   const mcp::Principal *principal, const std::string &message);
+	                   const auth::Principal *principal, const std::string &message);
 
 	// JWKS fetching (src/net/jwks_client.cpp)
 	bool jwks_fetching_ = false;
@@ -130,7 +130,7 @@ private:
 	int http_request(lws *wsi, HttpConn &c);
 	int mcp_post_body(lws *wsi, HttpConn &c);
 	// A new session for principal from address; sessions it evicts get their calls cancelled.
-	mcp::Session *create_session(const char *transport, const mcp::Principal &principal,
+	mcp::Session *create_session(const char *transport, const auth::Principal &principal,
 	                             const std::string &address);
 	// The session a request names, or nullptr after answering 400/404.
 	mcp::Session *request_session(lws *wsi, HttpConn &c);

@@ -4,8 +4,8 @@
 
 #include <cstddef>
 
-#include "mcp_supa/audit_wire.h"
-#include "postgres_headers.h"
+#include "mcp_supa/ipc/audit_wire.h"
+#include "mcp_supa/pg/postgres_headers.h"
 
 namespace mcp_supa::pg
 {

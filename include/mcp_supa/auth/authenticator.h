@@ -5,11 +5,11 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
-#include "mcp_supa/gateway_config.h"
-#include "mcp_supa/jwks.h"
-#include "mcp_supa/jwt.h"
-#include "mcp_supa/session.h"
+#include "mcp_supa/auth/jwks.h"
+#include "mcp_supa/auth/jwt.h"
+#include "mcp_supa/auth/principal.h"
 
 namespace mcp_supa::auth
 {
@@ -18,7 +18,17 @@ struct AuthResult {
 	bool ok = false;
 	bool unknown_key = false; // a JWT named a kid the JWKS lacks: worth refreshing it
 	std::string error;        // when !ok: a short reason, safe to show the client
-	mcp::Principal principal;
+	auth::Principal principal;
+};
+
+// The settings authentication uses (the config layer fills them from mcp_supa.*).
+struct AuthSettings {
+	std::string jwt_secret;    // HS256 key, or empty
+	std::string jwks;          // inline JWKS document, or empty
+	std::string jwt_audience;  // required "aud", or empty
+	bool fetches_jwks = false; // a JWKS URL is set: keys arrive through set_fetched_jwks
+	std::vector<std::string> allowed_roles;
+	bool allow_anonymous = false;
 };
 
 // The token a request carries: "Authorization: Bearer X" wins over Supabase's "apikey: X".
@@ -27,9 +37,9 @@ std::string pick_token(const std::string &authorization, const std::string &apik
 class Authenticator
 {
 public:
-	explicit Authenticator(const GatewayConfig &cfg) { configure(cfg); }
+	explicit Authenticator(const AuthSettings &settings) { configure(settings); }
 	// Takes new settings (secret, allowed roles, anonymous access).
-	void configure(const GatewayConfig &cfg);
+	void configure(const AuthSettings &settings);
 	// Verifies a token (empty: no credentials) at time now.
 	AuthResult authenticate(const std::string &token, int64_t now_unix) const;
 	// Takes the JWKS fetched from mcp_supa.jwks_url (preferred over the inline one).
@@ -65,21 +75,18 @@ private:
 	AuthResult authenticate_key(const std::string &token, int64_t now_unix) const;
 	AuthResult authenticate_jwt(const std::string &token, int64_t now_unix) const;
 	struct CachedJwt {
-		mcp::Principal principal;
+		auth::Principal principal;
 		int64_t valid_from;  // nbf - leeway (or 0)
 		int64_t valid_until; // min(exp + leeway, verified + kJwtCacheSeconds)
 	};
 	mutable std::unordered_map<std::string, CachedJwt> jwt_cache_;
 
 	JwtVerifier verifier_{""};
-	GatewayConfig cfg_;
+	AuthSettings settings_;
 	std::shared_ptr<const Jwks> fetched_jwks_;
 
 	// Builds a new verifier from the settings and the fetched keys, replacing the old whole.
 	void rebuild_verifier();
-	std::vector<std::string> allowed_roles_;
-	bool allow_anonymous_ = false;
-
 	bool role_allowed(const std::string &role) const;
 };
 

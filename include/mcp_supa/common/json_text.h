@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace mcp_supa
+namespace mcp_supa::common
 {
 
 // True when s is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
@@ -15,4 +15,4 @@ bool valid_utf8(std::string_view s);
 // '\' and control characters are escaped, everything else is copied as it is.
 void append_json_string(std::string &out, std::string_view s);
 
-} // namespace mcp_supa
+} // namespace mcp_supa::common

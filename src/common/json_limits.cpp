@@ -1,7 +1,7 @@
 // Depth and batch limits on JSON text before it is parsed (see include/mcp_supa/json_limits.h).
-#include "mcp_supa/json_limits.h"
+#include "mcp_supa/common/json_limits.h"
 
-namespace mcp_supa
+namespace mcp_supa::common
 {
 
 namespace
@@ -102,4 +102,4 @@ bool json_depth_within(std::string_view text, int max_depth)
 	return !scan_json_shape(text, max_depth, std::size_t(-1)).too_deep;
 }
 
-} // namespace mcp_supa
+} // namespace mcp_supa::common

@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "mcp_supa/client_address.h"
-#include "mcp_supa/gateway_config.h"
-#include "mcp_supa/json_limits.h"
+#include "mcp_supa/auth/client_address.h"
+#include "mcp_supa/config/gateway_config.h"
+#include "mcp_supa/common/json_limits.h"
 
 struct lws;
 

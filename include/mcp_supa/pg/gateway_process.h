@@ -5,7 +5,8 @@
 #include <string>
 #include <sys/types.h>
 
-#include "mcp_supa/gateway_config.h"
+#include "mcp_supa/common/clock.h"
+#include "mcp_supa/config/gateway_config.h"
 
 namespace mcp_supa::pg
 {
@@ -59,7 +60,6 @@ private:
 	void handle_exit(int status);
 };
 
-// Milliseconds on a monotonic clock.
-int64_t monotonic_ms();
+using common::monotonic_ms;
 
 } // namespace mcp_supa::pg
