@@ -32,9 +32,10 @@ OBJS = \
 	src/auth/jwt.o \
 	src/auth/base64url.o
 
-DATA = $(wildcard sql/mcp_supa--*.sql)
-# extension first: the others use what CREATE EXTENSION makes.
-REGRESS = extension guc classify audit api_keys supervisor
+# Install and upgrade scripts live in sql/install/; sql/*.sql are pg_regress inputs only.
+DATA = $(wildcard sql/install/mcp_supa--*.sql)
+# The regression tests and their order: test/regress/schedule (scripts/test.sh runs it).
+REGRESS = $(shell sed -n 's/^test: *//p' test/regress/schedule)
 REGRESS_OPTS = --temp-config=test/regress/regress.conf
 
 PG_CONFIG ?= pg_config
