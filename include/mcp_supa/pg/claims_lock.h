@@ -1,5 +1,5 @@
 // The request.jwt.* settings as real GUCs whose check hook refuses every change while a job
-// runs (DESIGN §3 step 4): SET, set_config, plpgsql, function SET clauses, ALTER ROLE SET.
+// runs (docs/security.md, step 4): SET, set_config, plpgsql, function SET clauses, ALTER ROLE SET.
 #pragma once
 
 namespace mcp_supa::pg

@@ -1,4 +1,4 @@
-// The statement classifier (DESIGN §3 step 8): raw_parser on the caller's SQL, then one
+// The statement classifier (docs/security.md, step 8): raw_parser on the caller's SQL, then one
 // verdict per statement against an allowlist. PostgreSQL-style code: it may ereport (a
 // syntax error is the parser's own 42601) and holds no C++ object with a destructor.
 #pragma once

@@ -1,5 +1,5 @@
 // A ProcessUtility_hook that refuses statements a caller could use to change settings for
-// every later caller of its role (DESIGN §3 step 6), however deeply nested they are.
+// every later caller of its role (docs/security.md, step 6), however deeply nested they are.
 #pragma once
 
 namespace mcp_supa::pg
