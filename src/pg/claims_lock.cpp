@@ -198,9 +198,4 @@ void set_claims_locked(bool value)
 	locked = value;
 }
 
-bool claims_locked()
-{
-	return locked;
-}
-
 } // namespace mcp_supa::pg

@@ -46,8 +46,6 @@ public:
 	void set_fetched_jwks(std::shared_ptr<const Jwks> jwks);
 	// Replaces the known API keys with the executors' list (hash, name, role, claims, ...).
 	void set_api_keys(const nlohmann::json &keys);
-	bool api_keys_loaded() const { return keys_loaded_; }
-	std::size_t api_key_count() const { return keys_.size(); }
 
 	// API key secrets start with this; anything else is taken for a JWT.
 	static constexpr const char *kApiKeyPrefix = "mcps_";

@@ -15,7 +15,6 @@ void define_claim_settings();
 // values of every other request.jwt.* name (placeholders: they have no check hook) are noted
 // so that check_claims_unchanged() can tell a change.
 void set_claims_locked(bool locked);
-bool claims_locked();
 
 // Raises 42501 when a request.jwt.* name other than the five defined ones changed since the
 // lock was set (set_config creates such names as placeholders, which no check hook guards).
