@@ -288,6 +288,61 @@ TEST_CASE("the config frame refuses what the GUC check hooks refuse", "[settings
 	}
 }
 
+TEST_CASE("secret settings are refused without their value in the message", "[settings]")
+{
+	for (const Setting &s : all_settings()) {
+		if (s.visibility_of != SettingVisibility::Secret)
+			continue;
+		INFO(s.name);
+		const std::string &bad = kBadText.at(s.name).first;
+		REQUIRE_FALSE(bad.empty());
+		std::string why = refusal(s, bad);
+		CHECK(why != "");
+		CHECK(why.find(bad) == std::string::npos);
+		Json j = {{s.gateway_key, bad}};
+		CHECK_THROWS_WITH(parse_gateway_config(j.dump()), !Catch::Contains(bad));
+	}
+}
+
+// A gateway binary replaced by make install can get frames from an older supervisor: a renamed
+// member would silently fall back to its default there.
+TEST_CASE("the config frame's member names stay the same", "[settings]")
+{
+	Json frame = Json::parse(serialize_gateway_config(GatewayConfig{}));
+	std::set<std::string> keys;
+	for (const auto &item : frame.items())
+		keys.insert(item.key());
+	CHECK(keys == std::set<std::string>{"allow_anonymous",
+	                                    "allowed_origins",
+	                                    "allowed_roles",
+	                                    "allowed_statements",
+	                                    "audit",
+	                                    "audit_flush_ms",
+	                                    "auth_ban_seconds",
+	                                    "auth_fail_limit",
+	                                    "confirm_destructive",
+	                                    "database",
+	                                    "executor_socket",
+	                                    "jwks",
+	                                    "jwks_url",
+	                                    "jwt_audience",
+	                                    "jwt_secret",
+	                                    "listen_addresses",
+	                                    "max_queued_calls",
+	                                    "max_request_bytes",
+	                                    "max_result_bytes",
+	                                    "max_rows",
+	                                    "port",
+	                                    "rate_limit",
+	                                    "read_only",
+	                                    "statement_timeout_ms",
+	                                    "tls_cert_file",
+	                                    "tls_key_file",
+	                                    "trusted_proxies",
+	                                    "version",
+	                                    "workers"});
+}
+
 TEST_CASE("defaults print as SHOW prints them", "[settings]")
 {
 	CHECK(setting_default_text(setting("statement_timeout")) == "30s");
