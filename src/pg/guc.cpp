@@ -11,16 +11,17 @@
 namespace mcp_supa::pg
 {
 
-// The settings the backend-side code reads directly; their GUCs write here.
+// The settings the backend-side code reads directly; their GUCs write here (define_gucs sets
+// the table's defaults, so none is repeated here).
 char *guc_database = nullptr;
-int guc_workers = 4;
+int guc_workers = 0;
 char *guc_session_role = nullptr;
 bool guc_read_only = false;
 bool guc_allow_do = false;
-int guc_max_work_mem = 64 * 1024;
-int guc_max_rows = 100;
-int guc_max_result_bytes = 32 * 1024;
-int guc_statement_timeout_ms = 30000;
+int guc_max_work_mem = 0;
+int guc_max_rows = 0;
+int guc_max_result_bytes = 0;
+int guc_statement_timeout_ms = 0;
 
 namespace
 {
