@@ -26,6 +26,7 @@ OBJS = \
 	src/ipc/audit_wire.o \
 	src/ipc/json_reader.o \
 	src/config/gateway_config.o \
+	src/config/settings.o \
 	src/auth/rate_limiter.o \
 	src/auth/client_address.o \
 	src/auth/jwks.o \
@@ -81,6 +82,7 @@ PURE_OBJS = \
 	src/auth/rate_limiter.o \
 	src/auth/client_address.o \
 	src/config/gateway_config.o \
+	src/config/settings.o \
 	src/net/router.o \
 	src/net/listen.o \
 	src/auth/jwt.o \

@@ -6,9 +6,7 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
-#include "mcp_supa/auth/jwks.h"
-#include "mcp_supa/auth/client_address.h"
-#include "mcp_supa/auth/rate_limiter.h"
+#include "mcp_supa/config/settings.h"
 
 namespace mcp_supa
 {
@@ -17,7 +15,6 @@ namespace
 {
 
 constexpr std::size_t kMaxListenAddresses = 16;
-constexpr std::size_t kMaxJwtSecretBytes = 4096;
 
 // True when s is a numeric IPv4 or IPv6 address.
 bool is_ip_literal(const std::string &s)
@@ -26,18 +23,22 @@ bool is_ip_literal(const std::string &s)
 	return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
 }
 
-// Reads an integer member within [lo, hi], or keeps the default when absent.
-int int_member(const nlohmann::json &j, const char *name, int def, int lo, int hi)
+// "config member "name" <what>": the start of every complaint about one member.
+std::string member_error(const char *name, const std::string &what)
 {
-	if (!j.contains(name))
-		return def;
-	const auto &v = j.at(name);
+	return std::string("config member \"") + name + "\" " + what;
+}
+
+// Reads an integer member within the setting's bounds.
+int int_member(const nlohmann::json &v, const Setting &s)
+{
 	if (!v.is_number_integer())
-		throw ConfigError(std::string("config member \"") + name + "\" must be an integer");
+		throw ConfigError(member_error(s.gateway_key, "must be an integer"));
 	auto n = v.get<long long>();
-	if (n < lo || n > hi)
-		throw ConfigError(std::string("config member \"") + name + "\" is " + std::to_string(n) +
-		                  ", outside " + std::to_string(lo) + ".." + std::to_string(hi));
+	if (n < s.min || n > s.max)
+		throw ConfigError(member_error(s.gateway_key, "is " + std::to_string(n) + ", outside " +
+		                                                  std::to_string(s.min) + ".." +
+		                                                  std::to_string(s.max)));
 	return int(n);
 }
 
@@ -48,19 +49,34 @@ std::string string_member(const nlohmann::json &j, const char *name, const std::
 		return def;
 	const auto &v = j.at(name);
 	if (!v.is_string())
-		throw ConfigError(std::string("config member \"") + name + "\" must be a string");
+		throw ConfigError(member_error(name, "must be a string"));
 	return v.get<std::string>();
 }
 
-// Reads a boolean member, or keeps the default when absent.
-bool bool_member(const nlohmann::json &j, const char *name, bool def)
+// Reads one gateway setting's member v into cfg, refusing what its GUC would refuse.
+void read_setting(const nlohmann::json &v, const Setting &s, GatewayConfig &cfg)
 {
-	if (!j.contains(name))
-		return def;
-	const auto &v = j.at(name);
-	if (!v.is_boolean())
-		throw ConfigError(std::string("config member \"") + name + "\" must be a boolean");
-	return v.get<bool>();
+	switch (s.type) {
+		case SettingType::Bool:
+			if (!v.is_boolean())
+				throw ConfigError(member_error(s.gateway_key, "must be a boolean"));
+			set_gateway_flag(cfg, s, v.get<bool>());
+			return;
+		case SettingType::Int:
+			set_gateway_number(cfg, s, int_member(v, s));
+			return;
+		case SettingType::String:
+			break;
+	}
+	if (!v.is_string())
+		throw ConfigError(member_error(s.gateway_key, "must be a string"));
+	std::string text = v.get<std::string>();
+	try {
+		check_setting(s, text);
+		set_gateway_text(cfg, s, text);
+	} catch (const std::exception &e) {
+		throw ConfigError(member_error(s.gateway_key, std::string("is refused: ") + e.what()));
+	}
 }
 
 } // namespace
@@ -121,6 +137,20 @@ std::vector<std::string> parse_listen_addresses(std::string_view value)
 	return out;
 }
 
+GatewayConfig::GatewayConfig()
+{
+	for (const Setting &s : all_settings()) {
+		if (!s.gateway_key)
+			continue;
+		if (s.type == SettingType::Bool)
+			set_gateway_flag(*this, s, s.default_number != 0);
+		else if (s.type == SettingType::Int)
+			set_gateway_number(*this, s, s.default_number);
+		else
+			set_gateway_text(*this, s, s.default_text);
+	}
+}
+
 GatewayConfig parse_gateway_config(std::string_view json)
 {
 	nlohmann::json j = nlohmann::json::parse(json, nullptr, false);
@@ -129,57 +159,13 @@ GatewayConfig parse_gateway_config(std::string_view json)
 	if (!j.is_object())
 		throw ConfigError("config frame must be a JSON object");
 	GatewayConfig cfg;
-	cfg.listen_addresses =
-	    parse_listen_addresses(string_member(j, "listen_addresses", "127.0.0.1"));
-	cfg.port = int_member(j, "port", cfg.port, 1, 65535);
-	cfg.database = string_member(j, "database", cfg.database);
-	cfg.workers = int_member(j, "workers", cfg.workers, 1, 1024);
-	cfg.jwt_secret = string_member(j, "jwt_secret", "");
-	if (cfg.jwt_secret.size() > kMaxJwtSecretBytes)
-		throw ConfigError("jwt_secret is longer than 4096 bytes");
+	for (const Setting &s : all_settings())
+		if (s.gateway_key && j.contains(s.gateway_key))
+			read_setting(j.at(s.gateway_key), s, cfg);
 	cfg.version = string_member(j, "version", "");
-	cfg.jwks = string_member(j, "jwks", "");
-	if (!cfg.jwks.empty()) {
-		std::string why;
-		if (!auth::Jwks::parse(cfg.jwks, why))
-			throw ConfigError("jwks: " + why);
-	}
-	cfg.jwt_audience = string_member(j, "jwt_audience", "");
-	cfg.jwks_url = string_member(j, "jwks_url", "");
-	if (!cfg.jwks_url.empty() && !valid_jwks_url(cfg.jwks_url))
-		throw ConfigError("jwks_url must be an http:// or https:// URL of at most 2048 bytes");
-	if (j.contains("allowed_roles"))
-		cfg.allowed_roles = parse_role_list(string_member(j, "allowed_roles", ""));
-	cfg.allow_anonymous = bool_member(j, "allow_anonymous", cfg.allow_anonymous);
-	cfg.read_only = bool_member(j, "read_only", cfg.read_only);
-	cfg.max_rows = int_member(j, "max_rows", cfg.max_rows, 1, 1000000);
-	cfg.max_result_bytes = int_member(j, "max_result_bytes", cfg.max_result_bytes, 1024, 256 << 20);
-	cfg.statement_timeout_ms =
-	    int_member(j, "statement_timeout_ms", cfg.statement_timeout_ms, 1, 24 * 3600 * 1000);
-	cfg.max_request_bytes =
-	    int_member(j, "max_request_bytes", cfg.max_request_bytes, 1024, 64 << 20);
-	cfg.max_queued_calls = int_member(j, "max_queued_calls", cfg.max_queued_calls, 0, 100000);
-	cfg.allowed_origins = parse_origin_list(string_member(j, "allowed_origins", ""));
 	cfg.executor_socket = string_member(j, "executor_socket", cfg.executor_socket);
-	cfg.rate_limit = string_member(j, "rate_limit", cfg.rate_limit);
-	cfg.auth_fail_limit = string_member(j, "auth_fail_limit", cfg.auth_fail_limit);
-	cfg.trusted_proxies = string_member(j, "trusted_proxies", cfg.trusted_proxies);
-	try {
-		auth::parse_rate(cfg.rate_limit);
-		auth::parse_rate(cfg.auth_fail_limit);
-		auth::parse_address_ranges(cfg.trusted_proxies);
-	} catch (const std::exception &e) {
-		throw ConfigError(e.what());
-	}
-	cfg.auth_ban_seconds = int_member(j, "auth_ban_seconds", cfg.auth_ban_seconds, 1, 86400);
-	cfg.audit = bool_member(j, "audit", cfg.audit);
-	cfg.allowed_statements = string_member(j, "allowed_statements", "");
-	cfg.confirm_destructive = bool_member(j, "confirm_destructive", cfg.confirm_destructive);
-	cfg.tls_cert_file = string_member(j, "tls_cert_file", "");
-	cfg.tls_key_file = string_member(j, "tls_key_file", "");
 	if (cfg.tls_cert_file.empty() != cfg.tls_key_file.empty())
 		throw ConfigError("tls_cert_file and tls_key_file must be set together");
-	cfg.audit_flush_ms = int_member(j, "audit_flush_ms", cfg.audit_flush_ms, 10, 10000);
 	if (cfg.executor_socket.empty() || cfg.executor_socket.size() > 100)
 		throw ConfigError("executor_socket must be a path of 1 to 100 bytes");
 	return cfg;
@@ -187,44 +173,17 @@ GatewayConfig parse_gateway_config(std::string_view json)
 
 std::string serialize_gateway_config(const GatewayConfig &cfg)
 {
-	std::string listen;
-	for (const auto &a : cfg.listen_addresses)
-		listen += (listen.empty() ? "" : ",") + a;
-	auto join = [](const std::vector<std::string> &v) {
-		std::string s;
-		for (const auto &x : v)
-			s += (s.empty() ? "" : ",") + x;
-		return s;
-	};
-	nlohmann::json j = {{"listen_addresses", listen},
-	                    {"port", cfg.port},
-	                    {"database", cfg.database},
-	                    {"workers", cfg.workers},
-	                    {"jwt_secret", cfg.jwt_secret},
-	                    {"jwks", cfg.jwks},
-	                    {"jwt_audience", cfg.jwt_audience},
-	                    {"jwks_url", cfg.jwks_url},
-	                    {"version", cfg.version},
-	                    {"allowed_roles", join(cfg.allowed_roles)},
-	                    {"allow_anonymous", cfg.allow_anonymous},
-	                    {"read_only", cfg.read_only},
-	                    {"max_rows", cfg.max_rows},
-	                    {"max_result_bytes", cfg.max_result_bytes},
-	                    {"statement_timeout_ms", cfg.statement_timeout_ms},
-	                    {"max_request_bytes", cfg.max_request_bytes},
-	                    {"max_queued_calls", cfg.max_queued_calls},
-	                    {"allowed_origins", join(cfg.allowed_origins)},
-	                    {"executor_socket", cfg.executor_socket},
-	                    {"rate_limit", cfg.rate_limit},
-	                    {"auth_fail_limit", cfg.auth_fail_limit},
-	                    {"trusted_proxies", cfg.trusted_proxies},
-	                    {"auth_ban_seconds", cfg.auth_ban_seconds},
-	                    {"audit", cfg.audit},
-	                    {"allowed_statements", cfg.allowed_statements},
-	                    {"confirm_destructive", cfg.confirm_destructive},
-	                    {"tls_cert_file", cfg.tls_cert_file},
-	                    {"tls_key_file", cfg.tls_key_file},
-	                    {"audit_flush_ms", cfg.audit_flush_ms}};
+	nlohmann::json j = {{"version", cfg.version}, {"executor_socket", cfg.executor_socket}};
+	for (const Setting &s : all_settings()) {
+		if (!s.gateway_key)
+			continue;
+		if (s.type == SettingType::Bool)
+			j[s.gateway_key] = gateway_flag(cfg, s);
+		else if (s.type == SettingType::Int)
+			j[s.gateway_key] = gateway_number(cfg, s);
+		else
+			j[s.gateway_key] = gateway_text(cfg, s);
+	}
 	return j.dump();
 }
 
@@ -245,21 +204,6 @@ bool same_auth_settings(const GatewayConfig &a, const GatewayConfig &b)
 	       a.jwt_audience == b.jwt_audience && a.allowed_roles == b.allowed_roles &&
 	       a.allow_anonymous == b.allow_anonymous && a.auth_fail_limit == b.auth_fail_limit &&
 	       a.auth_ban_seconds == b.auth_ban_seconds && a.trusted_proxies == b.trusted_proxies;
-}
-
-void validate_rate(std::string_view value)
-{
-	auth::parse_rate(value);
-}
-
-void validate_address_ranges(std::string_view value)
-{
-	auth::parse_address_ranges(value);
-}
-
-bool validate_jwks(std::string_view value, std::string &why)
-{
-	return value.empty() || auth::Jwks::parse(std::string(value), why) != nullptr;
 }
 
 auth::AuthSettings auth_settings(const GatewayConfig &cfg)

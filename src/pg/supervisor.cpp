@@ -42,45 +42,18 @@ void handle_sigchld(SIGNAL_ARGS)
 	errno = save_errno;
 }
 
-// The gateway configuration as the GUCs say now.
+// The gateway configuration as the GUCs say now, with what is no setting filled in.
 GatewayConfig current_config()
 {
-	GatewayConfig cfg;
-	cfg.listen_addresses = parse_listen_addresses(guc_listen_addresses ? guc_listen_addresses : "");
-	cfg.port = guc_port;
-	cfg.database = guc_database ? guc_database : "postgres";
-	cfg.workers = guc_workers;
-	cfg.jwt_secret = guc_jwt_secret ? guc_jwt_secret : "";
+	GatewayConfig cfg = gateway_config_from_gucs();
 	cfg.version = MCP_SUPA_VERSION;
-	cfg.allowed_roles = parse_role_list(guc_allowed_roles ? guc_allowed_roles : "");
-	cfg.allow_anonymous = guc_allow_anonymous;
-	cfg.read_only = guc_read_only;
-	cfg.max_rows = guc_max_rows;
-	cfg.max_result_bytes = guc_max_result_bytes;
-	cfg.statement_timeout_ms = guc_statement_timeout_ms;
-	cfg.max_request_bytes = guc_max_request_bytes;
-	cfg.max_queued_calls = guc_max_queued_calls;
-	cfg.allowed_origins = parse_origin_list(guc_allowed_origins ? guc_allowed_origins : "");
 	cfg.executor_socket = kExecutorSocketPath;
-	cfg.rate_limit = guc_rate_limit ? guc_rate_limit : "";
-	cfg.auth_fail_limit = guc_auth_fail_limit ? guc_auth_fail_limit : "";
-	cfg.auth_ban_seconds = guc_auth_ban_time_s;
-	cfg.trusted_proxies = guc_trusted_proxies ? guc_trusted_proxies : "";
-	cfg.audit = guc_audit;
-	cfg.allowed_statements = guc_allowed_statements ? guc_allowed_statements : "";
-	cfg.confirm_destructive = guc_confirm_destructive;
-	cfg.jwks = guc_jwks ? guc_jwks : "";
-	cfg.jwt_audience = guc_jwt_audience ? guc_jwt_audience : "";
-	cfg.jwks_url = guc_jwks_url ? guc_jwks_url : "";
-	cfg.tls_cert_file = guc_tls_cert_file ? guc_tls_cert_file : "";
-	cfg.tls_key_file = guc_tls_key_file ? guc_tls_key_file : "";
 	if (cfg.tls_cert_file.empty() != cfg.tls_key_file.empty()) {
 		ereport(WARNING, (errmsg("mcp_supa.tls_cert_file and mcp_supa.tls_key_file must be set "
 		                         "together; serving without TLS")));
 		cfg.tls_cert_file.clear();
 		cfg.tls_key_file.clear();
 	}
-	cfg.audit_flush_ms = guc_audit_flush_interval_ms;
 	return cfg;
 }
 

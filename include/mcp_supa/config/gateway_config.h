@@ -15,36 +15,43 @@ struct ConfigError : std::runtime_error {
 	using std::runtime_error::runtime_error;
 };
 
+// What the gateway runs with. The members named in the settings table (src/config/settings.cpp)
+// start at the table's defaults and travel in the config frame under the table's keys.
 struct GatewayConfig {
-	std::vector<std::string> listen_addresses{"127.0.0.1"}; // "*" means every interface
-	int port = 8432;
-	std::string database = "postgres";
-	int workers = 4;
+	// Every setting at its default.
+	GatewayConfig();
+
+	std::vector<std::string> listen_addresses; // "*" means every interface
+	int port;
+	std::string database;
+	int workers;
 	std::string jwt_secret;   // empty: no HS256 verification key configured
 	std::string jwks;         // inline JWKS document for RS256/ES256/EdDSA tokens, or empty
 	std::string jwt_audience; // required "aud" value, or empty
 	std::string jwks_url;     // http(s) URL the gateway fetches a JWKS from, or empty
-	std::string version;      // the extension version, reported by /health
-	std::vector<std::string> allowed_roles{"anon", "authenticated", "service_role"};
-	bool allow_anonymous = false;
-	bool read_only = false;
-	int max_rows = 100; // sized for a model's context (docs/configuration.md)
-	int max_result_bytes = 32 * 1024;
-	int statement_timeout_ms = 30000;
-	int max_request_bytes = 1024 * 1024;
-	int max_queued_calls = 256;
+	std::vector<std::string> allowed_roles;
+	bool allow_anonymous;
+	bool read_only;
+	int max_rows; // sized for a model's context (docs/configuration.md)
+	int max_result_bytes;
+	int statement_timeout_ms;
+	int max_request_bytes;
+	int max_queued_calls;
 	std::vector<std::string> allowed_origins; // "*" allows any origin
-	std::string executor_socket = "mcp_supa/executor.sock";
-	std::string rate_limit = "6000/min";    // per principal and per client address
-	std::string auth_fail_limit = "10/min"; // failed authentications per address
-	int auth_ban_seconds = 300;
+	std::string rate_limit;                   // per principal and per client address
+	std::string auth_fail_limit;              // failed authentications per address
+	int auth_ban_seconds;
 	std::string trusted_proxies; // addresses/CIDRs whose X-Forwarded-For / Forwarded count
 	std::string tls_cert_file;   // both set: HTTPS and WSS only (relative to the data directory)
 	std::string tls_key_file;
-	std::string allowed_statements;  // statement classes execute_sql may run; empty: all
-	bool confirm_destructive = true; // destructive SQL runs only with a confirmation token
-	bool audit = true;
-	int audit_flush_ms = 200; // the most a record waits in the gateway before it is sent
+	std::string allowed_statements; // statement classes execute_sql may run; empty: all
+	bool confirm_destructive;       // destructive SQL runs only with a confirmation token
+	bool audit;
+	int audit_flush_ms; // the most a record waits in the gateway before it is sent
+
+	// Not settings: the supervisor fills them in.
+	std::string version; // the extension version, reported by /health
+	std::string executor_socket = "mcp_supa/executor.sock";
 };
 
 // True for an http:// or https:// URL with a host, no blanks or quotes, at most 2048 bytes.
@@ -60,18 +67,12 @@ std::vector<std::string> parse_origin_list(std::string_view value);
 // separated); throws ConfigError naming the bad entry.
 std::vector<std::string> parse_listen_addresses(std::string_view value);
 
-// Parses and validates the JSON config frame; throws ConfigError with a clear message.
+// Parses the JSON config frame, validating each member as its GUC check hook does (bounds and
+// validators from the settings table); throws ConfigError with a clear message.
 GatewayConfig parse_gateway_config(std::string_view json);
 
-// Serializes a config to the JSON the gateway parses.
+// Serializes a config to the JSON the gateway parses (every gateway setting of the table).
 std::string serialize_gateway_config(const GatewayConfig &cfg);
-
-// Validators the GUC check hooks share with parse_gateway_config; each throws ConfigError
-// (or std::invalid_argument) naming what is wrong.
-void validate_rate(std::string_view value);
-void validate_address_ranges(std::string_view value);
-// False (with why) for a JWKS document the gateway could not use; "" is fine.
-bool validate_jwks(std::string_view value, std::string &why);
 
 // The part of the settings the authenticator uses.
 auth::AuthSettings auth_settings(const GatewayConfig &cfg);
