@@ -13,6 +13,7 @@ OBJS = \
 	src/pg/functions.o \
 	src/pg/audit_writer.o \
 	src/pg/executor.o \
+	src/pg/job_codec.o \
 	src/pg/executor_pool.o \
 	src/pg/job_runner.o \
 	src/pg/classifier.o \
