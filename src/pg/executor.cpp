@@ -1,6 +1,7 @@
 // The executor: a dynamic background worker connected to mcp_supa.database as
 // mcp_supa.session_role, holding one unix-socket connection to the gateway and running one
-// job at a time as its caller (docs/ipc.md).
+// job at a time as its caller (docs/ipc.md). Jobs are decoded and results encoded by
+// src/pg/job_codec.cpp; this file keeps the wait loop, the socket and the latch.
 #include "mcp_supa/pg/postgres_headers.h"
 
 #include <cerrno>

@@ -87,7 +87,7 @@ private:
 	// A tools/call between its submission and its reply.
 	struct PendingCall {
 		Json id;
-		const tools::ToolEntry *tool; // in the process-wide registry
+		const tools::ToolEntry *tool = nullptr; // in the process-wide registry
 		Json args;
 		Reply reply;
 		audit::Record record;
