@@ -13,6 +13,7 @@ OBJS = \
 	src/pg/functions.o \
 	src/pg/audit_writer.o \
 	src/pg/executor.o \
+	src/pg/job_codec.o \
 	src/pg/executor_pool.o \
 	src/pg/job_runner.o \
 	src/pg/classifier.o \
@@ -77,7 +78,11 @@ PURE_OBJS = \
 	src/mcp/server.o \
 	src/mcp/audit.o \
 	src/mcp/confirmation.o \
-	src/tools/tools.o \
+	src/tools/registry.o \
+	src/tools/results.o \
+	src/tools/arguments.o \
+	src/tools/sql.o \
+	src/tools/catalog.o \
 	src/auth/authenticator.o \
 	src/auth/rate_limiter.o \
 	src/auth/client_address.o \
@@ -110,7 +115,7 @@ CATALOG_SQL = $(sort $(wildcard src/tools/catalog/*.sql))
 src/tools/catalog_sql.gen.h: scripts/embed_sql.sh $(CATALOG_SQL)
 	bash scripts/embed_sql.sh $@ $(CATALOG_SQL)
 all: src/tools/catalog_sql.gen.h
-src/tools/tools.o: src/tools/catalog_sql.gen.h
+src/tools/catalog.o: src/tools/catalog_sql.gen.h
 
 $(GATEWAY): $(GATEWAY_OBJS)
 	$(CXX) $(CXXFLAGS) -o $@ $^ $(GATEWAY_LIBS)
@@ -197,7 +202,7 @@ FUZZ_FLAGS = -std=c++17 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefi
 $(FUZZ_DIR)/%.o: %.cpp
 	@mkdir -p $(dir $@)
 	$(FUZZ_CXX) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
-$(FUZZ_DIR)/src/tools/tools.o: src/tools/catalog_sql.gen.h
+$(FUZZ_DIR)/src/tools/catalog.o: src/tools/catalog_sql.gen.h
 
 $(FUZZ_DIR)/fuzz_%: test/fuzz/fuzz_%.cpp $(FUZZ_OBJS)
 	@mkdir -p $(dir $@)

@@ -1,5 +1,6 @@
 // Job dispatch to executors (see include/mcp_supa/dispatcher.h).
 #include "mcp_supa/ipc/dispatcher.h"
+#include "mcp_supa/ipc/job_wire.h"
 #include "mcp_supa/ipc/json_reader.h"
 
 #include <cerrno>
@@ -11,14 +12,22 @@ namespace mcp_supa::ipc
 
 Json Dispatcher::error_result(const std::string &sqlstate, const std::string &message)
 {
-	return Json{{"type", "result"},
-	            {"ok", false},
-	            {"refused", false},
-	            {"error", {{"sqlstate", sqlstate}, {"message", message}}}};
+	return Json{{wire::kType, wire::kTypeResult},
+	            {wire::kOk, false},
+	            {wire::kRefused, false},
+	            {wire::kError, {{wire::kSqlstate, sqlstate}, {wire::kMessage, message}}}};
 }
 
 namespace
 {
+
+// The result members the gateway reads, by the JSON type it expects.
+const char *const kStringMembers[] = {wire::kType, wire::kId, wire::kCommand};
+const char *const kBoolMembers[] = {wire::kOk, wire::kRefused, wire::kTruncated};
+const char *const kIntegerMembers[] = {wire::kPid, wire::kRowCount, wire::kStatements,
+                                       wire::kBytes};
+const char *const kErrorStringMembers[] = {wire::kSqlstate, wire::kMessage, wire::kDetail,
+                                           wire::kHint, wire::kContext};
 
 // One member's value: strings decoded, numbers and literals converted, containers parsed.
 Json span_value(const JsonSpan &v)
@@ -61,24 +70,24 @@ void drop_nulls(Json &obj, std::initializer_list<const char *> keys)
 // must have been dropped first.
 std::string mistyped_member(const Json &frame)
 {
-	for (const char *k : {"type", "id", "command"})
+	for (const char *k : kStringMembers)
 		if (frame.contains(k) && !frame[k].is_string())
 			return k;
-	for (const char *k : {"ok", "refused", "truncated"})
+	for (const char *k : kBoolMembers)
 		if (frame.contains(k) && !frame[k].is_boolean())
 			return k;
-	for (const char *k : {"pid", "row_count", "statements", "bytes"})
+	for (const char *k : kIntegerMembers)
 		if (frame.contains(k) && !frame[k].is_number_integer())
 			return k;
-	auto error = frame.find("error");
+	auto error = frame.find(wire::kError);
 	if (error == frame.end())
 		return "";
 	if (!error->is_object())
-		return "error";
-	for (const char *k : {"sqlstate", "message", "detail", "hint", "context"})
+		return wire::kError;
+	for (const char *k : kErrorStringMembers)
 		if (error->contains(k) && !(*error)[k].is_string())
 			return std::string("error.") + k;
-	if (error->contains("position") && !(*error)["position"].is_number_integer())
+	if (error->contains(wire::kPosition) && !(*error)[wire::kPosition].is_number_integer())
 		return "error.position";
 	return "";
 }
@@ -94,27 +103,29 @@ Json Dispatcher::read_frame(std::string_view payload)
 		return Json(Json::value_t::discarded);
 	Json out = Json::object();
 	for (const auto &[key, value] : members) {
-		if (key == "columns" && value.kind == JsonSpan::Array)
-			out["columns_json"] = std::string(value.text);
+		if (key == wire::kColumns && value.kind == JsonSpan::Array)
+			out[wire::kColumnsJson] = std::string(value.text);
 		else
 			out[key] = span_value(value);
 	}
 	if (nul != std::string_view::npos)
-		out["rows_json"] = std::string(payload.substr(nul + 1));
-	drop_nulls(out, {"type", "id", "command", "ok", "refused", "truncated", "pid", "row_count",
-	                 "statements", "bytes"});
-	auto sql_error = out.find("error");
+		out[wire::kRowsJson] = std::string(payload.substr(nul + 1));
+	drop_nulls(out,
+	           {wire::kType, wire::kId, wire::kCommand, wire::kOk, wire::kRefused, wire::kTruncated,
+	            wire::kPid, wire::kRowCount, wire::kStatements, wire::kBytes});
+	auto sql_error = out.find(wire::kError);
 	if (sql_error != out.end() && sql_error->is_object())
-		drop_nulls(*sql_error, {"sqlstate", "message", "detail", "hint", "context", "position"});
+		drop_nulls(*sql_error, {wire::kSqlstate, wire::kMessage, wire::kDetail, wire::kHint,
+		                        wire::kContext, wire::kPosition});
 	std::string bad = mistyped_member(out);
 	if (bad.empty())
 		return out;
 	// Still delivered to its job (by type and id when those are usable), as an error.
 	Json refused = error_result("XX000", "the executor sent a malformed result (" + bad + ")");
-	if (bad != "type" && bad != "id") {
-		refused["type"] = out.value("type", "result");
-		if (out.contains("id"))
-			refused["id"] = out["id"];
+	if (bad != wire::kType && bad != wire::kId) {
+		refused[wire::kType] = out.value(wire::kType, wire::kTypeResult);
+		if (out.contains(wire::kId))
+			refused[wire::kId] = out[wire::kId];
 	}
 	return refused;
 }
@@ -122,8 +133,8 @@ Json Dispatcher::read_frame(std::string_view payload)
 uint64_t Dispatcher::submit(Json job, Done done, int64_t now_ms, bool exempt)
 {
 	uint64_t id = next_job_++;
-	job["type"] = "job";
-	job["id"] = std::to_string(id);
+	job[wire::kType] = wire::kTypeJob;
+	job[wire::kId] = std::to_string(id);
 	if (!exempt && queue_.size() >= max_queue_ && idle_executors() == 0) {
 		done(error_result("53300", "server busy: all executors are busy and the queue is full"));
 		return id;
@@ -138,8 +149,9 @@ uint64_t Dispatcher::submit_audit(std::string records, Done done, int64_t now_ms
 {
 	uint64_t id = next_job_++;
 	// The whole job text now, so that sending it copies the batch no more than framing does.
-	std::string text =
-	    "{\"id\":\"" + std::to_string(id) + "\",\"kind\":\"audit\",\"type\":\"job\"}";
+	std::string text = std::string("{\"") + wire::kId + "\":\"" + std::to_string(id) + "\",\"" +
+	                   wire::kKind + "\":\"" + wire::kKindAudit + "\",\"" + wire::kType + "\":\"" +
+	                   wire::kTypeJob + "\"}";
 	text.reserve(text.size() + 1 + records.size());
 	text += '\0';
 	text += records;

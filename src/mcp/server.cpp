@@ -1,15 +1,20 @@
-// MCP methods (see include/mcp_supa/mcp_server.h).
+// MCP methods (see include/mcp_supa/mcp/server.h). Tools are entries of the tool registry
+// (include/mcp_supa/tools/registry.h): nothing here names one.
 #include "mcp_supa/mcp/server.h"
 
 #include <chrono>
 #include <ctime>
 
-#include "mcp_supa/mcp/audit.h"
 #include "mcp_supa/common/random.h"
-#include "mcp_supa/tools/tools.h"
+#include "mcp_supa/ipc/job_wire.h"
+#include "mcp_supa/mcp/audit.h"
+#include "mcp_supa/tools/registry.h"
+#include "mcp_supa/tools/results.h"
 
 namespace mcp_supa::mcp
 {
+
+namespace wire = ipc::wire;
 
 const char *const kProtocolVersions[] = {"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05",
                                          nullptr};
@@ -18,6 +23,9 @@ namespace
 {
 
 constexpr std::size_t kToolsPageSize = 50;
+
+// The argument that carries a confirmation token, for every confirmable tool.
+constexpr const char kConfirmArgument[] = "confirm";
 
 const char *kInstructions =
     "This server is a Supabase PostgreSQL database. Every tool runs inside the database as your "
@@ -54,25 +62,31 @@ namespace
 // True when the executor held the SQL back because it is destructive (SQLSTATE MC001).
 bool needs_confirmation(const Json &r)
 {
-	return !r.value("ok", false) && r.contains("error") && r["error"].is_object() &&
-	       r["error"].value("sqlstate", "") == "MC001";
+	return !r.value(wire::kOk, false) && r.contains(wire::kError) && r[wire::kError].is_object() &&
+	       r[wire::kError].value(wire::kSqlstate, "") == wire::kNeedsConfirmationSqlstate;
+}
+
+// The value a confirmation token of a confirmable tool's call is bound to.
+std::string confirm_subject(const tools::ToolEntry &tool, const Json &args)
+{
+	return args.value(tool.confirm_argument, "");
 }
 
 } // namespace
 
-Json McpServer::confirmation_result(const Json &r, const std::string &principal_key,
-                                    const Json &args) const
+Json McpServer::confirmation_result(const tools::ToolEntry &tool, const Json &r,
+                                    const std::string &principal_key, const Json &args) const
 {
-	std::string sql = args.value("query", "");
-	std::string token = confirmations_.issue(principal_key, sql, int64_t(std::time(nullptr)));
-	std::string statements = r["error"].value("detail", "");
-	std::string text =
-	    "Nothing was run. This SQL holds destructive statements:\n" + statements +
-	    "\n\nAsk the user whether to run it. To run it, call execute_sql again with the same "
-	    "query and \"confirm\": \"" +
-	    token + "\" (valid " + std::to_string(ConfirmationTokens::kTtlSeconds / 60) +
-	    " minutes, for this exact SQL only).";
-	// Not structuredContent, which must match execute_sql's outputSchema (docs/tools.md).
+	std::string token = confirmations_.issue(principal_key, confirm_subject(tool, args),
+	                                         int64_t(std::time(nullptr)));
+	std::string statements = r[wire::kError].value(wire::kDetail, "");
+	std::string text = "Nothing was run. This SQL holds destructive statements:\n" + statements +
+	                   "\n\nAsk the user whether to run it. To run it, call " + tool.name +
+	                   " again with the same " + tool.confirm_argument + " and \"" +
+	                   kConfirmArgument + "\": \"" + token + "\" (valid " +
+	                   std::to_string(ConfirmationTokens::kTtlSeconds / 60) +
+	                   " minutes, for this exact SQL only).";
+	// Not structuredContent, which must match the tool's outputSchema (docs/tools.md).
 	return {{"content", {{{"type", "text"}, {"text", text}}}},
 	        {"_meta",
 	         {{"mcp_supa",
@@ -122,7 +136,7 @@ std::string tools_page_text(const Json &all, std::size_t start)
 
 Json McpServer::tools_list(const Message &m)
 {
-	const Json &all = tools::tool_definitions();
+	const Json &all = tools::registry().definitions();
 	std::size_t start = 0;
 	if (m.params.is_object() && m.params.contains("cursor")) {
 		const Json &c = m.params["cursor"];
@@ -150,8 +164,9 @@ void McpServer::tools_call(const Message &m, Session &session, const CallContext
 		reply(make_error(m.id, rpc_error::kInvalidParams, "tools/call needs a tool name"));
 		return;
 	}
-	std::string name = p["name"].get<std::string>();
-	if (!tools::tool_exists(name)) {
+	const std::string &name = p["name"].get_ref<const std::string &>();
+	const tools::ToolEntry *tool = tools::registry().find(name);
+	if (!tool) {
 		reply(make_error(m.id, rpc_error::kInvalidParams, "unknown tool: " + name));
 		return;
 	}
@@ -159,7 +174,7 @@ void McpServer::tools_call(const Message &m, Session &session, const CallContext
 	    p.contains("arguments") && !p["arguments"].is_null() ? p["arguments"] : Json::object();
 	std::string error;
 	tools::CallLimits limits{cfg_->read_only || ctx.principal.read_only, cfg_->max_request_bytes};
-	auto job = tools::build_job(name, args, limits, error);
+	auto job = tools::build_job(*tool, args, limits, error);
 	// The audit record is built only when someone will write it.
 	bool auditing = audit_ && cfg_->audit;
 	audit::Record record;
@@ -183,34 +198,34 @@ void McpServer::tools_call(const Message &m, Session &session, const CallContext
 		reply(make_result(m.id, tools::tool_error("invalid arguments for " + name + ": " + error)));
 		return;
 	}
-	if (name == "execute_sql") {
-		(*job)["allowed_statements"] = cfg_->allowed_statements;
-		(*job)["confirm_destructive"] = cfg_->confirm_destructive;
-		if (args.contains("confirm")) {
+	if (tool->confirmable) {
+		(*job)[wire::kAllowedStatements] = cfg_->allowed_statements;
+		(*job)[wire::kConfirmDestructive] = cfg_->confirm_destructive;
+		if (args.contains(kConfirmArgument)) {
 			int64_t now = int64_t(std::time(nullptr));
-			if (!confirmations_.verify(args.value("confirm", ""), ctx.principal.key(),
-			                           args.value("query", ""), now)) {
+			if (!confirmations_.verify(args.value(kConfirmArgument, ""), ctx.principal.key(),
+			                           confirm_subject(*tool, args), now)) {
 				reply(make_result(
 				    m.id, tools::tool_error("the confirmation token is invalid or expired, or was "
 				                            "issued for other SQL or another caller; run the query "
 				                            "without confirm to get a new one")));
 				return;
 			}
-			(*job)["destructive_confirmed"] = true;
+			(*job)[wire::kDestructiveConfirmed] = true;
 		}
 	}
-	(*job)["role"] = ctx.principal.role;
+	(*job)[wire::kRole] = ctx.principal.role;
 	if (!ctx.principal.api_key_hash.empty())
-		(*job)["api_key_hash"] = ctx.principal.api_key_hash;
-	(*job)["claims"] = ctx.principal.claims;
-	(*job)["request"] = ctx.request_info;
-	(*job)["timeout_ms"] = cfg_->statement_timeout_ms;
-	(*job)["max_rows"] = cfg_->max_rows;
-	(*job)["max_bytes"] = cfg_->max_result_bytes;
+		(*job)[wire::kApiKeyHash] = ctx.principal.api_key_hash;
+	(*job)[wire::kClaims] = ctx.principal.claims;
+	(*job)[wire::kRequest] = ctx.request_info;
+	(*job)[wire::kTimeoutMs] = cfg_->statement_timeout_ms;
+	(*job)[wire::kMaxRows] = cfg_->max_rows;
+	(*job)[wire::kMaxBytes] = cfg_->max_result_bytes;
 	// One shared state per call: the callbacks below hold a pointer, not copies of it all.
 	auto call = std::make_shared<PendingCall>();
 	call->id = m.id;
-	call->name = std::move(name);
+	call->tool = tool;
 	call->args = std::move(args);
 	call->reply = std::move(reply);
 	call->record = std::move(record);
@@ -226,12 +241,26 @@ void McpServer::tools_call(const Message &m, Session &session, const CallContext
 		if (cfg_->confirm_destructive)
 			call->job = *job;
 	}
-	submit_job(std::move(*job), call->key, [this, call](const Json &r) { call_result(call, r); });
+	switch (tool->backend) {
+		case tools::Backend::Executor:
+			submit_job(std::move(*job), call->key,
+			           [this, call](const Json &r) { call_result(call, r); });
+			return;
+		case tools::Backend::Http:
+			// No tool has this backend yet: the gateway's outbound requests come with them.
+			finish_call(
+			    *call, {{wire::kOk, false},
+			            {wire::kRefused, false},
+			            {wire::kError,
+			             {{wire::kSqlstate, "0A000"},
+			              {wire::kMessage, "this server has no HTTP backend for " + tool->name}}}});
+			return;
+	}
 }
 
 void McpServer::call_result(const std::shared_ptr<PendingCall> &call, const Json &r)
 {
-	if (!(call->name == "execute_sql" && needs_confirmation(r))) {
+	if (!(call->tool->confirmable && needs_confirmation(r))) {
 		finish_call(*call, r);
 		return;
 	}
@@ -239,11 +268,12 @@ void McpServer::call_result(const std::shared_ptr<PendingCall> &call, const Json
 		// Held back, nothing ran: audited as refused (SQLSTATE MC001); the confirmed call that
 		// may follow is a call of its own.
 		audit_outcome(*call, r, "refused");
-		call->reply(make_result(call->id, confirmation_result(r, call->principal_key, call->args)));
+		call->reply(make_result(
+		    call->id, confirmation_result(*call->tool, r, call->principal_key, call->args)));
 		return;
 	}
 	// The client can ask its human: do that instead of handing out a token.
-	std::string statements = r["error"].value("detail", "");
+	std::string statements = r[wire::kError].value(wire::kDetail, "");
 	elicit_confirmation(call->key.first, call->send, statements, [this, call, r](bool accepted) {
 		if (!accepted) {
 			audit_outcome(*call, r, "refused", "the user declined or did not answer in time");
@@ -252,7 +282,7 @@ void McpServer::call_result(const std::shared_ptr<PendingCall> &call, const Json
 			                  "The user declined or did not answer in time: nothing was run.")));
 			return;
 		}
-		call->job["destructive_confirmed"] = true;
+		call->job[wire::kDestructiveConfirmed] = true;
 		submit_job(call->job, call->key,
 		           [this, call](const Json &again) { finish_call(*call, again); });
 	});
@@ -279,14 +309,14 @@ void McpServer::finish_call(PendingCall &call, const Json &r)
 {
 	audit_outcome(call, r);
 	std::string tag = common::random_hex(8);
-	if (call.name == "execute_sql") {
-		std::string text = tools::sql_result_text(r, tag);
+	if (call.tool->fast_shape) {
+		std::string text = call.tool->fast_shape(r, tag);
 		if (!text.empty()) {
 			call.reply(make_result_text(call.id, text));
 			return;
 		}
 	}
-	call.reply(make_result(call.id, tools::shape_result(call.name, call.args, r, tag)));
+	call.reply(make_result(call.id, tools::shape_result(*call.tool, call.args, r, tag)));
 }
 
 void McpServer::submit_job(Json job, const std::pair<std::string, std::string> &key, Outcome done)

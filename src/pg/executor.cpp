@@ -1,6 +1,7 @@
 // The executor: a dynamic background worker connected to mcp_supa.database as
 // mcp_supa.session_role, holding one unix-socket connection to the gateway and running one
-// job at a time as its caller (docs/ipc.md).
+// job at a time as its caller (docs/ipc.md). Jobs are decoded and results encoded by
+// src/pg/job_codec.cpp; this file keeps the wait loop, the socket and the latch.
 #include "mcp_supa/pg/postgres_headers.h"
 
 #include <cerrno>
@@ -18,10 +19,9 @@
 #include "mcp_supa/pg/executor_pool.h"
 #include "mcp_supa/pg/audit_writer.h"
 #include "mcp_supa/pg/guard.h"
+#include "mcp_supa/pg/job_codec.h"
 #include "mcp_supa/pg/job_runner.h"
 #include "mcp_supa/ipc/frame.h"
-#include "mcp_supa/ipc/json_reader.h"
-#include "mcp_supa/common/json_text.h"
 #include "mcp_supa/pg/guc.h"
 
 extern "C" {
@@ -223,216 +223,6 @@ bool write_all(int fd, const std::string &data)
 
 // --- jobs ----------------------------------------------------------------------------------
 
-// A job's fields as owned strings; JobSpec points into it while the job runs.
-struct ParsedJob {
-	std::string id = "null"; // the job's id as JSON text, echoed in the result
-	JobKind kind = JobKind::Sql;
-	std::string sql, role, claims, method, path, headers, allowed_statements, api_key_hash;
-	bool read_only = false, analyze = false, confirm_destructive = false, confirmed = false;
-	int timeout_ms = 0, max_rows = 0, max_bytes = 0;
-	std::vector<std::string> params;
-	std::vector<bool> param_null;
-};
-
-using ipc::JsonMembers;
-using ipc::JsonSpan;
-
-// A string field, or def when absent or null; a wrong type is an error.
-std::string str_field(const JsonMembers &m, const char *key, const char *def = "")
-{
-	const JsonSpan *v = ipc::json_member(m, key);
-	if (!v || v->kind == JsonSpan::Null)
-		return def;
-	if (v->kind != JsonSpan::String)
-		throw std::runtime_error(std::string("\"") + key + "\" must be a string");
-	return ipc::json_string_value(v->text);
-}
-
-// An integer field clamped to int, or 0 when absent or null.
-int int_field(const JsonMembers &m, const char *key)
-{
-	const JsonSpan *v = ipc::json_member(m, key);
-	if (!v || v->kind == JsonSpan::Null)
-		return 0;
-	if (v->kind != JsonSpan::Number)
-		throw std::runtime_error(std::string("\"") + key + "\" must be a number");
-	double d = strtod(std::string(v->text).c_str(), nullptr);
-	return d > 2147483647.0 ? 2147483647 : (d < 0 ? 0 : int(d));
-}
-
-// A boolean field, or false when absent or null.
-bool bool_field(const JsonMembers &m, const char *key)
-{
-	const JsonSpan *v = ipc::json_member(m, key);
-	if (!v || v->kind == JsonSpan::Null)
-		return false;
-	if (v->kind != JsonSpan::Bool)
-		throw std::runtime_error(std::string("\"") + key + "\" must be a boolean");
-	return v->text == "true";
-}
-
-// An object field's JSON text, or def when it is absent or not an object.
-std::string object_field(const JsonMembers &m, const char *key, const std::string &def)
-{
-	const JsonSpan *v = ipc::json_member(m, key);
-	return v && v->kind == JsonSpan::Object ? std::string(v->text) : def;
-}
-
-// JSON text without throwing on invalid UTF-8 (PostgreSQL text is not always UTF-8).
-std::string dump(const json &j)
-{
-	return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-// The job's kind from its "kind" member.
-JobKind job_kind(const std::string &kind)
-{
-	if (kind == "sql")
-		return JobKind::Sql;
-	if (kind == "catalog")
-		return JobKind::Catalog;
-	if (kind == "explain")
-		return JobKind::Explain;
-	throw std::runtime_error("unknown job kind \"" + kind + "\"");
-}
-
-// Reads a job's "request" object: PostgREST's request.method, request.path, request.headers.
-void parse_request(const JsonMembers &j, ParsedJob &job)
-{
-	JsonMembers req;
-	std::string error;
-	const JsonSpan *request = ipc::json_member(j, "request");
-	if (request && request->kind == JsonSpan::Object &&
-	    !ipc::json_object_members(request->text, req, error))
-		throw std::runtime_error(error);
-	job.method = str_field(req, "method");
-	job.path = str_field(req, "path");
-	job.headers = object_field(req, "headers", "{}");
-}
-
-// Reads a catalog job's "params": strings as they are, other values as their JSON text.
-void parse_params(const JsonMembers &j, ParsedJob &job)
-{
-	const JsonSpan *params = ipc::json_member(j, "params");
-	if (!params || params->kind != JsonSpan::Array)
-		return;
-	std::vector<JsonSpan> elements;
-	std::string error;
-	if (!ipc::json_array_elements(params->text, elements, error))
-		throw std::runtime_error(error);
-	for (const JsonSpan &p : elements) {
-		job.param_null.push_back(p.kind == JsonSpan::Null);
-		job.params.push_back(p.kind == JsonSpan::Null     ? ""
-		                     : p.kind == JsonSpan::String ? ipc::json_string_value(p.text)
-		                                                  : std::string(p.text));
-	}
-}
-
-// Validates a job message into a ParsedJob; throws std::runtime_error with the reason.
-ParsedJob parse_job(const JsonMembers &j)
-{
-	ParsedJob job;
-	if (const JsonSpan *id = ipc::json_member(j, "id"))
-		job.id = std::string(id->text);
-	if (str_field(j, "type") != "job")
-		throw std::runtime_error("expected a message of type \"job\"");
-	job.kind = job_kind(str_field(j, "kind", "sql"));
-	job.sql = str_field(j, "sql");
-	job.role = str_field(j, "role");
-	if (job.role.empty())
-		throw std::runtime_error("the job names no role");
-	if (job.sql.find('\0') != std::string::npos || job.role.find('\0') != std::string::npos)
-		throw std::runtime_error("the job contains a NUL character");
-	std::string role_only = "{\"role\":";
-	common::append_json_string(role_only, job.role);
-	job.claims = object_field(j, "claims", role_only + "}");
-	parse_request(j, job);
-	job.read_only = bool_field(j, "read_only");
-	job.analyze = bool_field(j, "analyze");
-	job.timeout_ms = int_field(j, "timeout_ms");
-	job.max_rows = int_field(j, "max_rows");
-	job.max_bytes = int_field(j, "max_bytes");
-	job.allowed_statements = str_field(j, "allowed_statements");
-	job.api_key_hash = str_field(j, "api_key_hash");
-	job.confirm_destructive = bool_field(j, "confirm_destructive");
-	job.confirmed = bool_field(j, "destructive_confirmed");
-	parse_params(j, job);
-	return job;
-}
-
-// A JSON string or null from a C string.
-json str_or_null(const char *s)
-{
-	return s ? json(s) : json(nullptr);
-}
-
-// The id a job carried, as a JSON value (its text was checked when the job was read).
-json id_value(const std::string &id_text)
-{
-	json id = json::parse(id_text, nullptr, false);
-	return id.is_discarded() ? json(nullptr) : id;
-}
-
-// The result message of a failed job.
-std::string failure_message(const std::string &id, const JobResult &res, double duration_ms)
-{
-	const ErrorData *e = res.error;
-	json r = {{"type", "result"}, {"id", id_value(id)}, {"ok", false}, {"refused", res.refused}};
-	r["error"] = {{"sqlstate", unpack_sql_state(e->sqlerrcode)},
-	              {"message", str_or_null(e->message)},
-	              {"detail", str_or_null(e->detail)},
-	              {"hint", str_or_null(e->hint)},
-	              {"position", e->cursorpos > 0 ? json(e->cursorpos) : json(nullptr)},
-	              {"context", str_or_null(e->context)}};
-	r["duration_ms"] = duration_ms;
-	return dump(r);
-}
-
-// The result message of a finished job, written by hand: the header, then (after a NUL
-// byte, which JSON text never contains) the rows as row_json made them, so that the gateway
-// can pass them to the client without parsing them (docs/ipc.md).
-std::string result_message(const std::string &id, const JobResult &res, int64_t duration_us)
-{
-	if (!res.ok)
-		return failure_message(id, res, double(duration_us) / 1000);
-	// std::to_string rather than snprintf: formatting a double with printf cost 2 % of a call.
-	std::string out;
-	out.reserve(std::size_t(res.rows.columns.len + res.rows.rows.len) + 256);
-	out += "{\"type\":\"result\",\"id\":";
-	out += id;
-	out += ",\"ok\":true,\"command\":";
-	common::append_json_string(out, res.command ? res.command : "");
-	out += ",\"statements\":" + std::to_string(res.statements);
-	out += ",\"row_count\":" + std::to_string(res.rows.row_count);
-	out += res.rows.truncated ? ",\"truncated\":true" : ",\"truncated\":false";
-	out += ",\"bytes\":" + std::to_string(res.rows.rows.len);
-	std::string fraction = std::to_string(1000 + duration_us % 1000); // "1xyz": three digits
-	out += ",\"duration_ms\":" + std::to_string(duration_us / 1000) + "." + fraction.substr(1);
-	out += ",\"columns\":";
-	out.append(res.rows.columns.data, std::size_t(res.rows.columns.len));
-	out += '}';
-	out += '\0';
-	out.append(res.rows.rows.data, std::size_t(res.rows.rows.len));
-	return out;
-}
-
-// A failed result that no PostgreSQL error produced (bad message, oversized result).
-std::string error_message(const json &id, const char *sqlstate, const std::string &message)
-{
-	json r = {{"type", "result"},
-	          {"id", id},
-	          {"ok", false},
-	          {"refused", false},
-	          {"error",
-	           {{"sqlstate", sqlstate},
-	            {"message", message},
-	            {"detail", nullptr},
-	            {"hint", nullptr},
-	            {"position", nullptr},
-	            {"context", nullptr}}}};
-	return dump(r);
-}
-
 // Reads the active API keys for the gateway (hashes only; the secrets were never stored).
 std::string handle_api_keys(const json &id)
 {
@@ -444,79 +234,25 @@ std::string handle_api_keys(const json &id)
 	pfree(keys);
 	if (parsed.is_discarded())
 		return error_message(id, "XX000", "reading API keys failed: invalid JSON");
-	return dump(json{{"type", "result"}, {"id", id}, {"ok", true}, {"keys", parsed}});
+	return api_keys_message(id, parsed);
 }
 
-// An audit batch: a JSON header, a NUL byte, the encoded records (docs/ipc.md). False when
-// the payload has no NUL byte (every other job is plain JSON).
-bool audit_job(const std::string &payload, std::string &reply)
+// Writes an audit batch into mcp_supa.audit_log and returns the result message.
+std::string handle_audit_batch(const AuditBatch &batch)
 {
-	std::size_t nul = payload.find('\0');
-	if (nul == std::string::npos)
-		return false;
-	json head = json::parse(payload.begin(), payload.begin() + long(nul), nullptr, false);
-	json id = head.is_object() && head.contains("id") ? head["id"] : json(nullptr);
-	auto kind = head.is_object() ? head.find("kind") : head.end();
-	if (kind == head.end() || *kind != "audit") {
-		reply = error_message(id, "08P01", "invalid job: a NUL byte outside an audit batch");
-		return true;
-	}
-	std::vector<ipc::AuditFields> records;
-	std::string error;
-	if (!ipc::decode_audit_records(std::string_view(payload).substr(nul + 1), records, error)) {
-		reply = error_message(id, "08P01", error);
-		return true;
-	}
+	if (!batch.error.empty())
+		return error_message(batch.id, "08P01", batch.error);
 	char err[1024] = {0};
-	long n = write_audit_records(records.data(), records.size(), err, sizeof(err));
-	reply = n < 0 ? error_message(id, "XX000", std::string("audit write failed: ") + err)
-	              : dump(json{{"type", "result"}, {"id", id}, {"ok", true}, {"row_count", n}});
-	return true;
+	long n = write_audit_records(batch.records.data(), batch.records.size(), err, sizeof(err));
+	return n < 0 ? error_message(batch.id, "XX000", std::string("audit write failed: ") + err)
+	             : audit_result_message(batch.id, n);
 }
 
-// Runs one job message and returns the result message.
-std::string handle_message(const std::string &payload)
+// Runs one job as its caller and returns the result message.
+std::string run_decoded_job(const ParsedJob &job)
 {
-	std::string audit_reply;
-	if (audit_job(payload, audit_reply))
-		return audit_reply;
-	ParsedJob job;
-	try {
-		JsonMembers j;
-		std::string error;
-		if (!ipc::json_object_members(payload, j, error))
-			throw std::runtime_error(error);
-		if (const JsonSpan *id = ipc::json_member(j, "id"))
-			job.id = std::string(id->text);
-		const JsonSpan *kind = ipc::json_member(j, "kind");
-		if (kind && kind->kind == JsonSpan::String &&
-		    ipc::json_string_value(kind->text) == "api_keys")
-			return handle_api_keys(id_value(job.id));
-		job = parse_job(j);
-	} catch (const std::exception &e) {
-		ereport(LOG, (errmsg("mcp_supa executor: %s", e.what())));
-		return error_message(id_value(job.id), "08P01", std::string("invalid job: ") + e.what());
-	}
 	std::vector<const char *> params;
-	for (std::size_t i = 0; i < job.params.size(); i++)
-		params.push_back(job.param_null[i] ? nullptr : job.params[i].c_str());
-	JobSpec spec = {job.kind,
-	                job.sql.c_str(),
-	                job.role.c_str(),
-	                job.claims.c_str(),
-	                job.method.c_str(),
-	                job.path.c_str(),
-	                job.headers.c_str(),
-	                job.read_only,
-	                job.analyze,
-	                job.timeout_ms,
-	                job.max_rows,
-	                job.max_bytes,
-	                int(params.size()),
-	                params.data(),
-	                job.allowed_statements.c_str(),
-	                job.confirm_destructive && !job.confirmed,
-	                job.api_key_hash.c_str()};
+	JobSpec spec = job_spec(job, params);
 	JobResult res;
 	auto t0 = std::chrono::steady_clock::now();
 	strlcpy(running_job_id, job.id.size() < sizeof(running_job_id) ? job.id.c_str() : "null",
@@ -534,6 +270,23 @@ std::string handle_message(const std::string &payload)
 		                     "the result is too large for one frame; lower max_bytes or "
 		                     "mcp_supa.max_result_bytes");
 	return out;
+}
+
+// Answers one message from the gateway: an audit batch, an API-key refresh or a job.
+std::string handle_message(const std::string &payload)
+{
+	AuditBatch batch;
+	if (decode_audit_batch(payload, batch))
+		return handle_audit_batch(batch);
+	ParsedJob job;
+	try {
+		if (decode_job(payload, job) == JobRequest::ApiKeys)
+			return handle_api_keys(id_value(job.id));
+	} catch (const std::exception &e) {
+		ereport(LOG, (errmsg("mcp_supa executor: %s", e.what())));
+		return error_message(id_value(job.id), "08P01", std::string("invalid job: ") + e.what());
+	}
+	return run_decoded_job(job);
 }
 
 // At exit: when the executor dies because a job ran past its deadline and the grace (it
@@ -602,8 +355,7 @@ bool Executor::try_connect()
 	fd_ = sock;
 	gateway_fd = sock;
 	decoder_ = ipc::FrameDecoder();
-	json hello = {{"type", "hello"}, {"pid", int(MyProcPid)}, {"worker", index_}};
-	if (!write_all(fd_, ipc::encode_frame(dump(hello)))) {
+	if (!write_all(fd_, ipc::encode_frame(hello_message(int(MyProcPid), index_)))) {
 		disconnect();
 		return false;
 	}

@@ -368,7 +368,7 @@ void hold_destructive(const char *sql, StatementClass *classes, int count)
 	if (held == 0)
 		return;
 	st.refused = true;
-	ereport(ERROR, (errcode(MCP_SUPA_ERRCODE_NEEDS_CONFIRMATION),
+	ereport(ERROR, (errcode(kNeedsConfirmationErrcode),
 	                errmsg("%d destructive statement%s need%s confirmation", held,
 	                       held == 1 ? "" : "s", held == 1 ? "s" : ""),
 	                errdetail("%s", list.data)));

@@ -1,6 +1,6 @@
 // libFuzzer target: an executor's result frame (<JSON object>[NUL<rows JSON>]) as the
-// dispatcher reads it, then shaped into each tool's CallToolResult. Rows carry database data
-// (jsonb, EXPLAIN plans) that any database user can make deep or odd.
+// dispatcher reads it, then shaped into each registered tool's CallToolResult. Rows carry database
+// data (jsonb, EXPLAIN plans) that any database user can make deep or odd.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -18,8 +18,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, std::size_t size)
 	if (result.is_discarded())
 		return 0;
 	(void)tools::sql_result_text(result, "tag");
-	for (const char *tool :
-	     {"execute_sql", "list_tables", "describe_table", "list_extensions", "explain_query"})
+	for (const auto &tool : tools::registry().entries()) {
+		if (tool.fast_shape)
+			(void)tool.fast_shape(result, "tag");
 		(void)mcp::serialize_message(tools::shape_result(tool, mcp::Json::object(), result, "t"));
+	}
 	return 0;
 }

@@ -7,8 +7,9 @@
 #include <string_view>
 #include <vector>
 
-#include "mcp_supa/mcp/audit.h"
 #include "mcp_supa/common/json_limits.h"
+#include "mcp_supa/ipc/job_wire.h"
+#include "mcp_supa/mcp/audit.h"
 #include "mcp_supa/mcp/jsonrpc.h"
 #include "mcp_supa/mcp/server.h"
 #include "mcp_supa/mcp/session.h"
@@ -50,7 +51,9 @@ Json executor_result(std::size_t i)
 		default:
 			return {{"ok", false},
 			        {"error",
-			         {{"sqlstate", "MC001"}, {"message", "held"}, {"detail", "DROP TABLE t"}}}};
+			         {{"sqlstate", ipc::wire::kNeedsConfirmationSqlstate},
+			          {"message", "held"},
+			          {"detail", "DROP TABLE t"}}}};
 	}
 }
 

@@ -1,6 +1,7 @@
 // The hand-written JSON and wire formats of the per-call hot path: UTF-8 checks, JSON string
-// escaping, the execute_sql result built around unparsed rows, serialized replies, audit
-// records on the wire and audit batches as jobs.
+// escaping, executor frames read without a tree of their rows, serialized replies, audit
+// records on the wire and audit batches as jobs (the execute_sql result built around
+// unparsed rows is in test_tools.cpp).
 #include <catch2/catch.hpp>
 
 #include "mcp_supa/mcp/audit.h"
@@ -59,43 +60,6 @@ Json sql_result(const std::string &rows_json)
 }
 
 } // namespace
-
-TEST_CASE("execute_sql results are built around the unparsed rows", "[tools]")
-{
-	std::string rows = R"([{"id":1,"note":"caf\u00e9 \"x\"\n"},{"id":2,"note":null}])";
-	Json r = sql_result(rows);
-	std::string text = tools::sql_result_text(r, "abc123");
-	REQUIRE_FALSE(text.empty());
-	Json fast = Json::parse(text);
-	// The same CallToolResult as shaping the parsed rows.
-	Json parsed = r;
-	parsed.erase("rows_json");
-	parsed["rows"] = Json::parse(rows);
-	Json slow = tools::shape_result("execute_sql", Json::object(), parsed, "abc123");
-	CHECK(fast["structuredContent"] == slow["structuredContent"]);
-	CHECK(fast["isError"] == false);
-	CHECK(fast["content"][0]["type"] == "text");
-	std::string t = fast["content"][0]["text"].get<std::string>();
-	CHECK_THAT(t,
-	           Catch::Contains("<untrusted-data-abc123>\n" + rows + "\n</untrusted-data-abc123>"));
-	CHECK_THAT(t, Catch::Contains("(truncated"));
-	// shape_result parses rows_json itself when it must.
-	CHECK(tools::shape_result("execute_sql", Json::object(), r, "t")["structuredContent"]["rows"] ==
-	      Json::parse(rows));
-	CHECK(tools::result_rows(r) == Json::parse(rows));
-}
-
-TEST_CASE("the execute_sql fast path declines what it cannot pass through", "[tools]")
-{
-	CHECK(tools::sql_result_text(sql_result("[{\"n\":\"\xff\"}]"), "t").empty()); // not UTF-8
-	CHECK(tools::sql_result_text(sql_result("{}"), "t").empty());                 // not an array
-	Json no_rows = sql_result("[]");
-	no_rows.erase("rows_json");
-	CHECK(tools::sql_result_text(no_rows, "t").empty());
-	Json failed = sql_result("[]");
-	failed["ok"] = false;
-	CHECK(tools::sql_result_text(failed, "t").empty());
-}
 
 TEST_CASE("executor frames are read without a tree of their columns or rows", "[dispatcher]")
 {

@@ -1,5 +1,6 @@
 // The MCP method layer, independent of the transport: lifecycle, ping, tools/list,
-// tools/call (through executor jobs), logging/setLevel and cancellation.
+// tools/call (routed through the tool registry to each tool's backend), logging/setLevel and
+// cancellation.
 #pragma once
 
 #include <chrono>
@@ -15,6 +16,7 @@
 #include "mcp_supa/config/gateway_config.h"
 #include "mcp_supa/mcp/jsonrpc.h"
 #include "mcp_supa/mcp/session.h"
+#include "mcp_supa/tools/registry.h"
 
 namespace mcp_supa::mcp
 {
@@ -85,7 +87,7 @@ private:
 	// A tools/call between its submission and its reply.
 	struct PendingCall {
 		Json id;
-		std::string name;
+		const tools::ToolEntry *tool = nullptr; // in the process-wide registry
 		Json args;
 		Reply reply;
 		audit::Record record;
@@ -117,8 +119,8 @@ private:
 
 	Json initialize(const Message &m, Session &session);
 	// The answer to destructive SQL held back by the executor: what it would do, and a token.
-	Json confirmation_result(const Json &result, const std::string &principal_key,
-	                         const Json &args) const;
+	Json confirmation_result(const tools::ToolEntry &tool, const Json &result,
+	                         const std::string &principal_key, const Json &args) const;
 	Json tools_list(const Message &m);
 	void tools_call(const Message &m, Session &session, const CallContext &ctx, Reply reply);
 	void cancelled(const Message &m, Session &session);

@@ -5,6 +5,7 @@
 
 #include "mcp_supa/pg/postgres_headers.h"
 
+#include "mcp_supa/ipc/job_wire.h"
 #include "mcp_supa/pg/row_json.h"
 
 extern "C" {
@@ -14,6 +15,7 @@ extern "C" {
 namespace mcp_supa::pg
 {
 
+// A job's "kind" on the wire: kKindSql, kKindCatalog, kKindExplain (ipc/job_wire.h).
 enum class JobKind { Sql, Catalog, Explain };
 
 // One job, as C strings owned by the caller for the duration of run_job.
@@ -37,9 +39,13 @@ struct JobSpec {
 	const char *api_key_hash;    // hex SHA-256 of the caller's API key, or ""
 };
 
-// The SQLSTATE of "this SQL holds destructive statements: confirm first". The gateway turns
-// it into the confirmation flow; nothing ran.
-#define MCP_SUPA_ERRCODE_NEEDS_CONFIRMATION MAKE_SQLSTATE('M', 'C', '0', '0', '1')
+// The error code of "this SQL holds destructive statements: confirm first" (the job wire's
+// kNeedsConfirmationSqlstate, MC001). The gateway turns it into the confirmation flow; nothing
+// ran.
+constexpr int kNeedsConfirmationErrcode = MAKE_SQLSTATE(
+    ipc::wire::kNeedsConfirmationSqlstate[0], ipc::wire::kNeedsConfirmationSqlstate[1],
+    ipc::wire::kNeedsConfirmationSqlstate[2], ipc::wire::kNeedsConfirmationSqlstate[3],
+    ipc::wire::kNeedsConfirmationSqlstate[4]);
 
 // The outcome; everything it points to lives until the next run_job.
 struct JobResult {

@@ -1,0 +1,98 @@
+// The tool registry: one entry per MCP tool with its definition, argument validation into a
+// job, result shaping, flags and backend. Tools come in families (src/tools/sql.cpp,
+// src/tools/catalog.cpp, ...), each registering its entries; the MCP layer knows no tool by
+// name and routes every call through its entry.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mcp_supa::tools
+{
+
+using Json = nlohmann::json;
+
+// What a call needs from the gateway's settings.
+struct CallLimits {
+	bool read_only = false;
+	int max_query_bytes = 1024 * 1024;
+};
+
+// Where a tool's job goes.
+enum class Backend {
+	Executor, // a job for an executor background worker (docs/ipc.md)
+	Http,     // an outbound HTTP request from the gateway (the Storage tools; not built yet)
+};
+
+// Validates arguments and builds the job; on invalid arguments returns nullopt and sets error
+// to a message for the caller.
+using BuildJobFn = std::optional<Json> (*)(const Json &args, const CallLimits &limits,
+                                           std::string &error);
+// Turns a successful backend result into a CallToolResult; tag names the untrusted-data
+// boundary. Failed and too-deep results never reach it (shape_result answers those).
+using ShapeFn = Json (*)(const Json &args, const Json &result, const std::string &tag);
+// The serialized CallToolResult built straight from the result's unparsed text (no JSON
+// tree); empty when the result does not qualify and ShapeFn must be used.
+using FastShapeFn = std::string (*)(const Json &result, const std::string &tag);
+
+struct ToolEntry {
+	// The definition tools/list shows.
+	std::string name;
+	std::string title;
+	std::string description;
+	Json input_schema;
+	Json output_schema;
+	bool read_only = false;   // changes nothing: readOnlyHint and idempotentHint
+	bool destructive = false; // destructiveHint
+	// Runs the caller's own SQL: mcp_supa.allowed_statements applies, and destructive
+	// statements are held back until confirmed (a "confirm" token or elicitation).
+	bool confirmable = false;
+	// The argument a confirmation token is bound to (confirmable tools).
+	std::string confirm_argument;
+	Backend backend = Backend::Executor;
+	BuildJobFn build_job = nullptr;
+	ShapeFn shape = nullptr;
+	FastShapeFn fast_shape = nullptr; // optional
+	// Where tools/list shows the tool, lowest first (clients have seen this order).
+	int list_position = 0;
+	// The full definition object, filled in by Registry::add.
+	Json definition;
+};
+
+class Registry
+{
+public:
+	// Adds a tool (the family functions below call it).
+	void add(ToolEntry entry);
+	// The tool of that name, or null.
+	const ToolEntry *find(std::string_view name) const;
+	// Every tool in tools/list order.
+	const std::vector<ToolEntry> &entries() const { return entries_; }
+	// Every tool definition in tools/list order.
+	const Json &definitions() const { return definitions_; }
+
+private:
+	std::vector<ToolEntry> entries_;
+	Json definitions_ = Json::array();
+};
+
+// The process-wide registry, every family registered on first use.
+const Registry &registry();
+
+// The families: each adds its tools.
+void register_sql_tools(Registry &registry);     // src/tools/sql.cpp
+void register_catalog_tools(Registry &registry); // src/tools/catalog.cpp
+
+// Validates the arguments of a call (an object, then the entry's own checks) into its job.
+std::optional<Json> build_job(const ToolEntry &tool, const Json &args, const CallLimits &limits,
+                              std::string &error);
+
+// Turns a backend result into the tool's CallToolResult: failures and rows nested too deep
+// the same way for every tool, the rest through the entry's shaper.
+Json shape_result(const ToolEntry &tool, const Json &args, const Json &result,
+                  const std::string &tag);
+
+} // namespace mcp_supa::tools
