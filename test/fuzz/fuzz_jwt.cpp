@@ -35,10 +35,11 @@ std::string signed_token(std::string_view header, std::string_view claims)
 const auth::Authenticator &authenticator()
 {
 	static const auth::Authenticator a = [] {
-		GatewayConfig cfg;
-		cfg.jwt_secret = kSecret;
-		cfg.jwt_audience = "authenticated";
-		return auth::Authenticator(auth_settings(cfg));
+		auth::AuthSettings settings;
+		settings.jwt_secret = kSecret;
+		settings.jwt_audience = "authenticated";
+		settings.allowed_roles = {"anon", "authenticated", "service_role"};
+		return auth::Authenticator(settings);
 	}();
 	return a;
 }
