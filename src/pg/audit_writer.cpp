@@ -374,6 +374,8 @@ long guarded_owner_work(OwnerWork work, char *errbuf, std::size_t errlen, int *c
 		n = -1;
 	}
 	PG_END_TRY();
+	// The audit insert's nextval() would otherwise be the next caller's lastval().
+	ResetSequenceCaches();
 	return n;
 }
 

@@ -62,6 +62,15 @@ test('lastval() from one call is gone in the next', async () => {
   await cluster.query("delete from notes where title = 'seq probe'");
 });
 
+test('an audit batch leaves no lastval() for the next caller', async () => {
+  // One executor writes the audit batch (nextval on audit_log's sequence) between two calls.
+  await sql(alice, 'select 1');
+  await new Promise((resolve) => setTimeout(resolve, 800)); // mcp_supa.audit_flush_ms is 200
+  const r = await sql(bob, 'select lastval()', { allowError: true });
+  assert.equal(r.isError, true);
+  assert.equal(r._meta.mcp_supa.error.sqlstate, '55000', JSON.stringify(r._meta.mcp_supa.error));
+});
+
 test('prepared statements, temp tables, LISTEN and cursors are refused', async () => {
   for (const q of ['prepare p as select 1', 'create temp table t (x int)', 'listen ch',
     'declare c cursor with hold for select 1', 'discard all']) {
