@@ -1,6 +1,8 @@
 // JSON-RPC 2.0 messages: classification, validation and error objects.
 #include <catch2/catch.hpp>
 
+#include "mcp_supa/mcp/server.h"
+
 #include "mcp_supa/mcp/jsonrpc.h"
 
 using namespace mcp_supa;
@@ -24,4 +26,14 @@ TEST_CASE("JSON-RPC messages are classified and validated", "[jsonrpc]")
 	Json e = mcp::make_error(7, -32601, "nope");
 	CHECK(e["error"]["code"] == -32601);
 	CHECK(e["id"] == 7);
+}
+
+TEST_CASE("serialized replies are sent as they are", "[jsonrpc]")
+{
+	Json id = "req-1";
+	Json text_reply = mcp::make_result_text(id, R"({"a":[1,2]})");
+	REQUIRE(text_reply.is_string());
+	CHECK(Json::parse(mcp::serialize_message(text_reply)) == mcp::make_result(id, {{"a", {1, 2}}}));
+	Json obj = mcp::make_error(3, -32601, "nope");
+	CHECK(Json::parse(mcp::serialize_message(obj)) == obj);
 }

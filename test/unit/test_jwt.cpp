@@ -3,6 +3,8 @@
 // test_jwks.cpp.
 #include <catch2/catch.hpp>
 
+#include "json_builders.h"
+
 #include "mcp_supa/auth/base64url.h"
 #include "mcp_supa/auth/jwt.h"
 
@@ -14,6 +16,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+using test_support::deep_array;
+using test_support::nest;
 using namespace mcp_supa::auth;
 using nlohmann::json;
 
@@ -604,4 +608,18 @@ TEST_CASE("every error has a short distinct message", "[jwt]")
 	JwtError err = JwtError::Malformed;
 	static_assert(noexcept(std::declval<const JwtVerifier &>().verify("", 0, err)),
 	              "verify() must not throw");
+}
+
+TEST_CASE("the JWT and JWKS parser refuses deep documents, finds duplicates in wide ones",
+          "[limits][jwt]")
+{
+	json out;
+	CHECK_FALSE(detail::parse_json_strict(deep_array(300000), out));
+	CHECK_FALSE(detail::parse_json_strict(nest(300000, "", '{', '}'), out));
+	std::string wide = "{";
+	for (int i = 0; i < 50000; i++)
+		wide += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":1";
+	CHECK(detail::parse_json_strict(wide + "}", out));
+	CHECK(out.size() == 50000);
+	CHECK_FALSE(detail::parse_json_strict(wide + ",\"k7\":2}", out));
 }

@@ -2,10 +2,14 @@
 // and tools/call through the tool registry, cancellation.
 #include <catch2/catch.hpp>
 
+#include "json_builders.h"
+#include "mcp_supa/common/json_limits.h"
+
 #include "mcp_supa/mcp/jsonrpc.h"
 #include "mcp_supa/mcp/server.h"
 #include "mcp_supa/mcp/session.h"
 
+using test_support::deep_array;
 using namespace mcp_supa;
 using mcp::Json;
 
@@ -208,4 +212,28 @@ TEST_CASE("only confirmable tools carry the statement policy to the executor", "
 	std::string text = h.replies.back()["result"]["content"][0]["text"];
 	CHECK_THAT(text, Catch::Contains("call execute_sql again with the same query and \"confirm\""));
 	CHECK(h.replies.back()["result"]["_meta"]["mcp_supa"]["confirmation_required"] == true);
+}
+
+TEST_CASE("a message at the depth limit goes through the MCP server whole", "[limits][mcp]")
+{
+	GatewayConfig cfg;
+	FakeSink sink; // the messages in this test never reach an executor
+	mcp::McpServer server(cfg, sink);
+	mcp::Session session;
+	session.id = "s";
+	mcp::CallContext ctx;
+	std::vector<Json> replies;
+	auto reply = [&](Json r) { replies.push_back(std::move(r)); };
+	const std::string head = R"({"jsonrpc":"2.0","method":"ping",)";
+	common::ClientJson id = common::parse_client_json(head + R"("id":)" + deep_array(63) + "}");
+	REQUIRE(id.ok());
+	server.handle(id.value, session, ctx, reply);
+	common::ClientJson params =
+	    common::parse_client_json(head + R"("id":7,"params":{"a":)" + deep_array(62) + "}}");
+	REQUIRE(params.ok());
+	server.handle(params.value, session, ctx, reply);
+	REQUIRE(replies.size() == 2);
+	CHECK(replies[0]["error"]["code"] == mcp::rpc_error::kInvalidRequest);
+	CHECK(replies[0]["id"].is_null());
+	CHECK(replies[1]["result"] == Json::object());
 }

@@ -2,9 +2,14 @@
 // included), output schemas, and the registry every tool is an entry of.
 #include <catch2/catch.hpp>
 
+#include "json_builders.h"
+#include "mcp_supa/common/json_limits.h"
+
 #include "mcp_supa/ipc/job_wire.h"
 #include "mcp_supa/tools/tools.h"
 
+using test_support::deep_array;
+using test_support::sql_result;
 using namespace mcp_supa;
 using Json = nlohmann::json;
 
@@ -108,24 +113,6 @@ TEST_CASE("tool arguments are validated before any job", "[tools]")
 	CHECK((*tools::build_job("execute_sql", {{"query", "select 1"}}, limits, err))["read_only"] ==
 	      true);
 }
-
-namespace
-{
-
-// An executor result as the gateway holds it: header fields and the unparsed rows.
-Json sql_result(const std::string &rows_json)
-{
-	return {{"ok", true},
-	        {"command", "SELECT"},
-	        {"row_count", 2},
-	        {"truncated", true},
-	        {"bytes", rows_json.size()},
-	        {"columns", Json::array({{{"name", "id"}, {"type", "integer"}},
-	                                 {{"name", "note"}, {"type", "text"}}})},
-	        {"rows_json", rows_json}};
-}
-
-} // namespace
 
 TEST_CASE("execute_sql results are built around the unparsed rows", "[tools]")
 {
@@ -288,4 +275,19 @@ TEST_CASE("a registry orders tools by position, then by when they were added", "
 	CHECK(names == std::vector<std::string>{"z", "a", "b", "c"});
 	REQUIRE(r.find("c"));
 	CHECK(r.find("c")->definition["annotations"]["readOnlyHint"] == false);
+}
+
+TEST_CASE("executor rows nested past kMaxResultDepth become a tool error", "[limits][tools]")
+{
+	Json ok = {{"ok", true},
+	           {"rows_json", "[{\"j\":" + deep_array(common::kMaxResultDepth - 2) + "}]"},
+	           {"row_count", 1}};
+	Json shaped = tools::shape_result("execute_sql", Json::object(), ok, "t");
+	CHECK_FALSE(shaped.value("isError", false));
+	Json deep = {{"ok", true}, {"rows_json", "[{\"j\":" + deep_array(300000) + "}]"}};
+	Json refused = tools::shape_result("execute_sql", Json::object(), deep, "t");
+	CHECK(refused.value("isError", false));
+	CHECK(tools::result_rows(deep) == Json::array());
+	Json plan = tools::shape_result("explain_query", Json::object(), deep, "t");
+	CHECK(plan.value("isError", false));
 }
