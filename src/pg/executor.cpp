@@ -85,7 +85,7 @@ void handle_sigterm(SIGNAL_ARGS)
 
 // --- startup checks ------------------------------------------------------------------------
 
-// Warns about a request.jwt.* entry of one setconfig array (DESIGN §3 step 4).
+// Warns about a request.jwt.* entry of one setconfig array (docs/security.md, step 4).
 void warn_claim_entry(char *name, char *, void *arg)
 {
 	if (pg_strncasecmp(name, "request.jwt.", 12) != 0)

@@ -1,6 +1,6 @@
-// One job = one transaction, run as the caller (DESIGN §3). Every function below the
-// PG_TRY in run_job is PostgreSQL-style: no C++ object with a destructor, no exceptions,
-// so an ERROR's longjmp back into run_job skips nothing.
+// One job = one transaction, run as the caller (docs/security.md, "Running a tool call as the
+// caller"). Every function below the PG_TRY in run_job is PostgreSQL-style: no C++ object with a
+// destructor, no exceptions, so an ERROR's longjmp back into run_job skips nothing.
 #include "mcp_supa/pg/postgres_headers.h"
 
 #include <csignal>

@@ -65,7 +65,6 @@ public:
 	std::size_t in_flight() const { return in_flight_.size(); }
 	// Answers elicitations the client left unanswered for kElicitationTimeoutMs as declined.
 	void expire_elicitations();
-	std::size_t pending_elicitations() const { return elicitations_.size(); }
 	static constexpr int64_t kElicitationTimeoutMs = 5 * 60 * 1000;
 
 private:

@@ -1,6 +1,6 @@
-// Running one gateway job as its caller: DESIGN §3 steps 1-10 in order. The job and its
-// result are plain data so that no C++ destructor lives in a frame PostgreSQL's error
-// handling could skip.
+// Running one gateway job as its caller: the ten steps of docs/security.md in order. The job and
+// its result are plain data so that no C++ destructor lives in a frame PostgreSQL's error handling
+// could skip.
 #pragma once
 
 #include "mcp_supa/pg/postgres_headers.h"
