@@ -82,6 +82,9 @@ private:
 // The process-wide registry, every family registered on first use.
 const Registry &registry();
 
+// The initialize result's instructions: what the server is and how its tools fit together.
+const char *server_instructions();
+
 // The families: each adds its tools.
 void register_sql_tools(Registry &registry);     // src/tools/sql.cpp
 void register_catalog_tools(Registry &registry); // src/tools/catalog.cpp
