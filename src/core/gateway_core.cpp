@@ -52,14 +52,8 @@ core::Decision GatewayCore::admit(const std::string &peer, const std::string &to
 		    "blocking client address %s for %d s after repeated authentication failures "
 		    "(mcp_supa.auth_fail_limit = %s)",
 		    peer.c_str(), cfg.auth_ban_seconds, cfg.auth_fail_limit.c_str());
-	keep(d);
+	keep(d.audit);
 	return d;
-}
-
-void GatewayCore::keep(const core::Decision &d)
-{
-	if (d.audit)
-		audit(*d.audit);
 }
 
 mcp::Session *GatewayCore::create_session(const char *transport, const auth::Principal &principal,

@@ -142,10 +142,11 @@ int StreamableHttp::request(lws *wsi, HttpConn &c)
 		return 0;
 	}
 	c.principal = std::move(admitted.auth.principal);
-	core::Decision rate = core_.admission.request_rate(c.principal, c.headers.peer, core_.clock());
+	core::RateDecision rate =
+	    core_.admission.request_rate(c.principal, c.headers.peer, core_.clock());
 	if (!rate.admitted()) {
-		core_.keep(rate);
-		respond_refused(wsi, c, rate);
+		core_.keep(rate.audit);
+		respond_too_many(wsi, c, rate.retry_ms);
 		return 0;
 	}
 	if (!c.headers.protocol_version.empty() &&

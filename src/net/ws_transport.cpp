@@ -176,10 +176,10 @@ void WsTransport::message(lws *wsi, WsConn &c)
 		return;
 	}
 	json parsed = std::move(checked.value);
-	core::Decision rate = core_.admission.message_rate(c.principal, c.peer, core_.clock());
+	core::RateDecision rate = core_.admission.message_rate(c.principal, c.peer, core_.clock());
 	if (!rate.admitted()) {
 		json id = parsed.is_object() && parsed.contains("id") ? parsed["id"] : json(nullptr);
-		core_.keep(rate);
+		core_.keep(rate.audit);
 		if (!id.is_null())
 			reply(mcp::make_error(id, mcp::rpc_error::kServerBusy,
 			                      "rate limit exceeded (mcp_supa.rate_limit)",

@@ -46,7 +46,7 @@ inline int64_t retry_after_seconds(int64_t wait_ms)
 	return (wait_ms + 999) / 1000;
 }
 
-// What admission decided about one request or message.
+// What admission decided about a request: let in with a principal, 401 or 429.
 struct Decision {
 	unsigned status = 0;                     // 0: let in (auth.principal says who); 401 or 429
 	int64_t retry_ms = 0;                    // a 429's wait
@@ -61,6 +61,15 @@ struct Decision {
 	{
 		return status == 429 ? too_many_message(retry_ms, setting) : auth.error;
 	}
+};
+
+// What a rate check of an admitted principal decided: go ahead, or wait (a 429 naming
+// mcp_supa.rate_limit). Holds no principal: it is made for every request and message.
+struct RateDecision {
+	int64_t retry_ms = 0;               // 0: go ahead
+	std::optional<audit::Record> audit; // the refusal's audit record, to keep
+
+	bool admitted() const { return retry_ms == 0; }
 };
 
 // The rate limits, the authenticator and the ban list, applied in the gateway's order.
@@ -79,11 +88,11 @@ public:
 	Decision admit(const std::string &peer, const std::string &token, int64_t now_ms,
 	               int64_t now_unix);
 	// An admitted request's principal over its own rate: a 429 (HTTP checks every request).
-	Decision request_rate(const auth::Principal &principal, const std::string &peer,
-	                      int64_t now_ms);
+	RateDecision request_rate(const auth::Principal &principal, const std::string &peer,
+	                          int64_t now_ms);
 	// A WebSocket message over the principal's rate or its address's: a 429 to answer.
-	Decision message_rate(const auth::Principal &principal, const std::string &peer,
-	                      int64_t now_ms);
+	RateDecision message_rate(const auth::Principal &principal, const std::string &peer,
+	                          int64_t now_ms);
 
 private:
 	auth::Authenticator &authenticator_;

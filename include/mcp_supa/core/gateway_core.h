@@ -83,7 +83,11 @@ struct GatewayCore {
 	// a log line when a ban starts.
 	core::Decision admit(const std::string &peer, const std::string &token);
 	// Keeps a decision's audit record, if it has one.
-	void keep(const core::Decision &d);
+	void keep(const std::optional<audit::Record> &record)
+	{
+		if (record)
+			audit(*record);
+	}
 
 	// A new session for principal from address; sessions it evicts get their calls cancelled.
 	mcp::Session *create_session(const char *transport, const auth::Principal &principal,
