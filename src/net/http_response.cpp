@@ -8,6 +8,7 @@
 #include "mcp_supa/common/clock.h"
 #include "mcp_supa/mcp/jsonrpc.h"
 #include "mcp_supa/net/internal.h"
+#include "mcp_supa/net/router.h"
 
 namespace mcp_supa::net
 {

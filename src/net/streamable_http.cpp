@@ -78,7 +78,6 @@ int StreamableHttp::request(lws *wsi, HttpConn &c)
 	c.headers = read_headers(wsi);
 	resolve_client_address(wsi, c.headers, core_.trusted_proxies);
 	RouteMatch match = route_request(c.method, path);
-	c.route = match.route;
 	std::string framing = framing_problem(
 	    content_lengths(wsi), lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0);
 	if (!framing.empty()) {
@@ -259,7 +258,7 @@ void StreamableHttp::sse_request(uint64_t serial, const json &msg)
 	if (!c->sse) {
 		// Turn this POST's answer into an event stream: the request goes first, the reply
 		// follows on the same stream (MCP Streamable HTTP).
-		c->sse = c->sse_post = true;
+		c->sse = true;
 		c->close_after = true;
 		respond(wsi, *c, 200, event, "text/event-stream");
 		return;

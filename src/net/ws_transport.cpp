@@ -80,19 +80,19 @@ int WsTransport::confirm_upgrade(lws *wsi)
 		status = 400;
 		why = "a WebSocket upgrade must offer the subprotocol \"mcp\"";
 	} else {
-		core::Decision a = admit_request(loop_, h, token(wsi, h));
+		core::Decision a = admit_request(loop_, h, credential(wsi, h));
 		status = a.status;
 		retry_ms = a.retry_ms;
 		why = a.message();
 	}
 	if (status == 0)
-		return 0; // the upgrade goes on to ws_filter
+		return 0; // the upgrade goes on to filter()
 	log(LogLevel::Debug, "refused WebSocket upgrade from %s: %u %s", h.peer.c_str(), status,
 	    why.c_str());
 	return write_refusal(wsi, status, error_body(int(status), why), retry_ms) ? -1 : 1;
 }
 
-std::string WsTransport::token(lws *wsi, const RequestHeaders &h)
+std::string WsTransport::credential(lws *wsi, const RequestHeaders &h)
 {
 	std::string token = auth::pick_token(h.authorization, h.apikey);
 	if (token.empty())
@@ -120,14 +120,14 @@ int WsTransport::filter(lws *wsi, void *user)
 		return 1;
 	RequestHeaders h = read_headers(wsi);
 	resolve_client_address(wsi, h, core_.trusted_proxies);
-	// The rate, the ban and failed credentials were answered in ws_confirm_upgrade (with an
+	// The rate, the ban and failed credentials were answered in confirm_upgrade (with an
 	// HTTP status); these checks only guard against a path that skipped it.
 	std::string why = core::check_origin_and_host(h, cfg);
 	if (!why.empty()) {
 		log(LogLevel::Debug, "refused WebSocket upgrade: %s", why.c_str());
 		return 1;
 	}
-	auto auth = core_.authenticator.authenticate(token(wsi, h), int64_t(time(nullptr)));
+	auto auth = core_.authenticator.authenticate(credential(wsi, h), int64_t(time(nullptr)));
 	if (!auth.ok) {
 		log(LogLevel::Debug, "refused WebSocket upgrade: %s", auth.error.c_str());
 		return 1;

@@ -51,7 +51,6 @@ public:
 	const GatewayConfig &config() const { return core_->cfg; }
 	GatewayCore &core() { return *core_; }
 	double uptime_seconds() const;
-	lws_context *context() { return ctx_; }
 	lws_vhost *vhost() { return vhost_; }
 
 	StreamableHttp &http() { return *http_; }

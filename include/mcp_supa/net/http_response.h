@@ -10,7 +10,6 @@
 
 #include "mcp_supa/auth/principal.h"
 #include "mcp_supa/core/admission.h"
-#include "mcp_supa/net/router.h"
 
 struct lws;
 
@@ -21,7 +20,6 @@ namespace mcp_supa::net
 struct HttpConn {
 	uint64_t serial = 0;
 	std::string method;
-	Route route = Route::NotFound;
 	core::RequestHeaders headers;
 	std::string body;
 	bool body_too_large = false;   // more body than max_request_bytes (a lying Content-Length)
@@ -45,7 +43,6 @@ struct HttpConn {
 	bool headers_sent = false;
 	bool close_after = false;
 	bool sse = false;       // the response is an event stream (a POST that needed one)
-	bool sse_post = false;  // a POST answered as a stream: it ends after the last reply
 	bool sse_final = false; // that last reply is queued: close once it is written
 	// replies still awaited for a POST, and the slots they fill
 	std::size_t awaiting = 0;

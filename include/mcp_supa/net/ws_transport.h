@@ -44,7 +44,7 @@ private:
 	// LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION: the upgrade becomes a session, or is refused.
 	int filter(lws *wsi, void *user);
 	// The credential of an upgrade: header, "mcp.auth.<token>" subprotocol or ?access_token=.
-	std::string token(lws *wsi, const core::RequestHeaders &h);
+	std::string credential(lws *wsi, const core::RequestHeaders &h);
 	void message(lws *wsi, WsConn &c);
 	void send(uint64_t serial, const nlohmann::json &msg);
 };
