@@ -88,16 +88,22 @@ PURE_OBJS = \
 	src/auth/client_address.o \
 	src/config/gateway_config.o \
 	src/config/settings.o \
+	src/core/admission.o \
+	src/core/gateway_core.o \
 	src/net/router.o \
 	src/net/listen.o \
 	src/auth/jwt.o \
 	src/auth/jwks.o \
 	src/auth/base64url.o
 GATEWAY_OBJS = $(PURE_OBJS) \
-	src/net/http_server.o \
+	src/net/gateway_loop.o \
+	src/net/lws_headers.o \
+	src/net/http_response.o \
+	src/net/streamable_http.o \
 	src/net/ws_transport.o \
 	src/net/executor_link.o \
 	src/net/client_listen.o \
+	src/net/http_client.o \
 	src/net/jwks_client.o \
 	src/net/admission.o \
 	src/net/lws_log.o \

@@ -14,7 +14,7 @@
 #include "mcp_supa/ipc/frame.h"
 #include "mcp_supa/config/gateway_config.h"
 #include "mcp_supa/common/log.h"
-#include "mcp_supa/net/http_server.h"
+#include "mcp_supa/net/gateway_loop.h"
 #include "mcp_supa/net/lws_log.h"
 
 using namespace mcp_supa;
@@ -30,14 +30,14 @@ constexpr int kFirstFrameTimeoutMs = 10000;
 constexpr rlim_t kMaxDescriptors = 65536;
 
 volatile std::sig_atomic_t g_stop = 0;
-net::HttpServer *g_server = nullptr;
+net::GatewayLoop *g_loop = nullptr;
 
 // SIGTERM/SIGINT: only a flag and a wake-up, as async-signal safety requires.
 void on_stop_signal(int)
 {
 	g_stop = 1;
-	if (g_server)
-		g_server->wake();
+	if (g_loop)
+		g_loop->wake();
 }
 
 void install_signal_handlers()
@@ -101,16 +101,16 @@ bool answer_heartbeat(const std::string &payload)
 }
 
 // Applies a configuration frame that arrived while serving.
-void apply_config_frame(net::HttpServer &server, const std::string &payload)
+void apply_config_frame(net::GatewayLoop &loop, const std::string &payload)
 {
 	if (answer_heartbeat(payload))
 		return;
 	try {
 		GatewayConfig cfg = parse_gateway_config(payload);
-		if (!same_listeners(cfg, server.config()))
+		if (!same_listeners(cfg, loop.config()))
 			log(LogLevel::Log,
 			    "listen settings changed; they take effect when the gateway restarts");
-		server.set_config(std::move(cfg));
+		loop.set_config(std::move(cfg));
 		log(LogLevel::Debug, "configuration reloaded");
 	} catch (const std::exception &e) {
 		log(LogLevel::Warning, "ignoring invalid configuration: %s", e.what());
@@ -141,15 +141,15 @@ int run()
 		return kExitBadConfig;
 	}
 	raise_fd_limit();
-	net::HttpServer server(cfg);
-	if (!server.start())
+	net::GatewayLoop loop(cfg);
+	if (!loop.start())
 		return kExitCannotListen;
-	g_server = &server;
-	if (!server.adopt_config_pipe(
-	        STDIN_FILENO, [&server](const std::string &p) { apply_config_frame(server, p); }))
+	g_loop = &loop;
+	if (!loop.adopt_config_pipe(STDIN_FILENO,
+	                            [&loop](const std::string &p) { apply_config_frame(loop, p); }))
 		return kExitBadConfig;
-	server.run(g_stop);
-	g_server = nullptr;
+	loop.run(g_stop);
+	g_loop = nullptr;
 	log(LogLevel::Debug, "gateway stopping");
 	return 0;
 }

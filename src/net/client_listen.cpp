@@ -1,6 +1,6 @@
-// Client listening sockets in the gateway loop: accepts connections, caps them per client
-// address, bounds the time a client has to send its request headers, and hands each one to
-// lws as an HTTP (or HTTPS) connection.
+// Client listening sockets in the gateway loop (include/mcp_supa/net/client_listen.h).
+#include "mcp_supa/net/client_listen.h"
+
 #include <arpa/inet.h>
 #include <cerrno>
 #include <fcntl.h>
@@ -12,9 +12,8 @@
 
 #include "mcp_supa/auth/client_address.h"
 #include "mcp_supa/common/log.h"
-#include "mcp_supa/net/http_server.h"
+#include "mcp_supa/core/gateway_core.h"
 #include "mcp_supa/net/listen.h"
-#include "mcp_supa/net/internal.h"
 
 namespace mcp_supa::net
 {
@@ -45,9 +44,18 @@ std::string peer_address(int fd)
 
 } // namespace
 
-bool HttpServer::open_client_listeners(lws_vhost *vh)
+ClientListeners::ClientListeners(GatewayCore &core) : core_(core) {}
+
+ClientListeners::~ClientListeners()
 {
-	const GatewayConfig &cfg = core_->cfg;
+	if (spare_fd_ >= 0)
+		close(spare_fd_);
+}
+
+bool ClientListeners::open(lws_vhost *vh)
+{
+	const GatewayConfig &cfg = core_.cfg;
+	spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 	std::vector<Listener> listeners;
 	std::string why;
 	if (!open_listeners(cfg.listen_addresses, cfg.port, listeners, why)) {
@@ -69,7 +77,7 @@ bool HttpServer::open_client_listeners(lws_vhost *vh)
 	return true;
 }
 
-int HttpServer::on_client_listen(lws *wsi, int reason)
+int ClientListeners::on_listen(lws *wsi, int reason)
 {
 	if (reason != LWS_CALLBACK_RAW_RX_FILE)
 		return 0;
@@ -83,7 +91,7 @@ int HttpServer::on_client_listen(lws *wsi, int reason)
 		std::string address = peer_address(fd);
 		int &open = connections_per_address_[address];
 		// A trusted reverse proxy carries every client's connections: no cap of one address.
-		bool capped = !auth::address_in(core_->trusted_proxies, address);
+		bool capped = !auth::address_in(core_.trusted_proxies, address);
 		if (capped && open >= kMaxConnectionsPerAddress) {
 			// Said once while the address stays at its limit.
 			if (refusing_.insert(address).second)
@@ -103,7 +111,7 @@ int HttpServer::on_client_listen(lws *wsi, int reason)
 	}
 }
 
-void HttpServer::connection_closed(lws *wsi)
+void ClientListeners::connection_closed(lws *wsi)
 {
 	auto it = connection_address_.find(wsi);
 	if (it == connection_address_.end())
@@ -116,7 +124,7 @@ void HttpServer::connection_closed(lws *wsi)
 	connection_address_.erase(it);
 }
 
-int HttpServer::shed_connection(lws *listener)
+int ClientListeners::shed_connection(lws *listener)
 {
 	// Out of descriptors, a pending connection keeps the listener readable and the loop
 	// spinning: give back the spare descriptor, accept the connection and close it.
@@ -125,9 +133,9 @@ int HttpServer::shed_connection(lws *listener)
 		int fd = accept4(lws_get_socket_fd(listener), nullptr, nullptr, SOCK_CLOEXEC);
 		if (fd >= 0)
 			close(fd);
-		spare_fd_ = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 	}
-	int64_t now = now_ms();
+	int64_t now = core_.clock();
 	if (now - fd_exhaustion_logged_ms_ >= 10000) {
 		fd_exhaustion_logged_ms_ = now;
 		log(LogLevel::Warning,

@@ -1,6 +1,6 @@
-// The executors' unix socket: the gateway listens on mcp_supa/executor.sock (relative to the
-// data directory), checks each peer's credentials, adopts the connection into the lws loop,
-// and moves frames between executors and the dispatcher.
+// The executors' unix socket (include/mcp_supa/net/executor_link.h).
+#include "mcp_supa/net/executor_link.h"
+
 #include <cerrno>
 #include <cstring>
 #include <deque>
@@ -12,7 +12,8 @@
 #include <unistd.h>
 
 #include "mcp_supa/common/log.h"
-#include "mcp_supa/net/http_server.h"
+#include "mcp_supa/ipc/frame.h"
+#include "mcp_supa/net/gateway_loop.h"
 #include "mcp_supa/net/internal.h"
 
 namespace mcp_supa::net
@@ -67,9 +68,17 @@ pid_t trusted_peer(int fd)
 
 } // namespace
 
-bool HttpServer::open_executor_socket()
+ExecutorLink::ExecutorLink(GatewayLoop &loop) : loop_(loop), core_(loop.core()) {}
+
+ExecutorLink::~ExecutorLink()
 {
-	const std::string &path = core_->cfg.executor_socket;
+	if (listen_fd_ >= 0)
+		unlink(socket_path_.c_str());
+}
+
+bool ExecutorLink::open()
+{
+	const std::string &path = core_.cfg.executor_socket;
 	std::string dir = path.substr(0, path.rfind('/'));
 	if (dir != path) {
 		if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
@@ -98,16 +107,17 @@ bool HttpServer::open_executor_socket()
 	}
 	lws_sock_file_fd_type desc;
 	desc.filefd = fd;
-	if (!lws_adopt_descriptor_vhost(first_vhost_, LWS_ADOPT_RAW_FILE_DESC, desc,
+	if (!lws_adopt_descriptor_vhost(loop_.vhost(), LWS_ADOPT_RAW_FILE_DESC, desc,
 	                                "mcp-executor-listen", nullptr)) {
 		log(LogLevel::Warning, "could not adopt the executor socket");
 		return false;
 	}
-	executor_listen_fd_ = fd;
+	listen_fd_ = fd;
+	socket_path_ = path;
 	return true;
 }
 
-int HttpServer::on_executor_listen(lws *wsi, int reason)
+int ExecutorLink::on_listen(lws *wsi, int reason)
 {
 	if (reason != LWS_CALLBACK_RAW_RX_FILE)
 		return 0;
@@ -122,16 +132,16 @@ int HttpServer::on_executor_listen(lws *wsi, int reason)
 		}
 		lws_sock_file_fd_type desc;
 		desc.sockfd = fd;
-		if (!lws_adopt_descriptor_vhost(first_vhost_, LWS_ADOPT_SOCKET, desc, "mcp-executor",
+		if (!lws_adopt_descriptor_vhost(loop_.vhost(), LWS_ADOPT_SOCKET, desc, "mcp-executor",
 		                                nullptr))
 			log(LogLevel::Warning, "could not adopt an executor connection");
 	}
 }
 
-bool HttpServer::exec_send(int executor, const std::string &payload)
+bool ExecutorLink::send(int executor, const std::string &payload)
 {
-	auto it = exec_by_id_.find(executor);
-	if (it == exec_by_id_.end())
+	auto it = by_id_.find(executor);
+	if (it == by_id_.end())
 		return false;
 	ExecConn *c = *static_cast<ExecConn **>(lws_wsi_user(it->second));
 	if (!c)
@@ -148,7 +158,7 @@ bool HttpServer::exec_send(int executor, const std::string &payload)
 	return true;
 }
 
-void HttpServer::exec_frame(lws *wsi, ExecConn &c, const std::string &payload)
+void ExecutorLink::frame(lws *wsi, ExecConn &c, const std::string &payload)
 {
 	// A successful result carries its rows after a NUL byte, kept as text (docs/ipc.md).
 	json msg = ipc::Dispatcher::read_frame(payload);
@@ -165,12 +175,12 @@ void HttpServer::exec_frame(lws *wsi, ExecConn &c, const std::string &payload)
 			lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
 			return;
 		}
-		c.executor = core_->dispatcher.add_executor(pid);
-		exec_by_id_[c.executor] = wsi;
+		c.executor = core_.dispatcher.add_executor(pid);
+		by_id_[c.executor] = wsi;
 		log(LogLevel::Debug, "executor PID %d connected", int(pid));
 	} else if (type == "lift_bans" && c.executor == 0) {
 		// mcp_supa.lift_bans() from a backend of this server (same OS user, SO_PEERCRED).
-		std::size_t n = core_->auth_failures.lift_all(DispatcherSink::now_ms());
+		std::size_t n = core_.auth_failures.lift_all(core_.clock());
 		log(LogLevel::Log, "lifted %zu authentication-failure ban(s) (mcp_supa.lift_bans())", n);
 		c.out.push_back(ipc::encode_frame(json{{"type", "lifted"}, {"bans", n}}.dump()));
 		if (!flush_frames(lws_get_socket_fd(wsi), c))
@@ -178,12 +188,12 @@ void HttpServer::exec_frame(lws *wsi, ExecConn &c, const std::string &payload)
 		else if (!c.out.empty())
 			lws_callback_on_writable(wsi);
 	} else if (type == "result" && c.executor != 0)
-		core_->dispatcher.on_result(c.executor, msg);
+		core_.dispatcher.on_result(c.executor, msg);
 	else
 		log(LogLevel::Warning, "executor sent an unexpected \"%s\" frame", type.c_str());
 }
 
-int HttpServer::on_executor(lws *wsi, int reason, void *user, void *in, std::size_t len)
+int ExecutorLink::on_executor(lws *wsi, int reason, void *user, void *in, std::size_t len)
 {
 	auto **slot = static_cast<ExecConn **>(user);
 	ExecConn *c = slot ? *slot : nullptr;
@@ -201,7 +211,7 @@ int HttpServer::on_executor(lws *wsi, int reason, void *user, void *in, std::siz
 				c->decoder.feed(static_cast<const char *>(in), len);
 				std::string payload;
 				while (c->decoder.next(payload))
-					exec_frame(wsi, *c, payload);
+					frame(wsi, *c, payload);
 				return 0;
 			}
 			case LWS_CALLBACK_RAW_WRITEABLE: {
@@ -216,8 +226,8 @@ int HttpServer::on_executor(lws *wsi, int reason, void *user, void *in, std::siz
 			case LWS_CALLBACK_RAW_CLOSE:
 				if (c) {
 					if (c->executor != 0) {
-						exec_by_id_.erase(c->executor);
-						core_->dispatcher.remove_executor(c->executor);
+						by_id_.erase(c->executor);
+						core_.dispatcher.remove_executor(c->executor);
 						log(LogLevel::Debug, "executor PID %d disconnected", int(c->peer_pid));
 					}
 					delete c;

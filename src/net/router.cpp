@@ -60,18 +60,6 @@ std::string lower(std::string_view s)
 	return out;
 }
 
-// The host part of "host[:port]" or "[v6]:port".
-std::string host_part(std::string_view hostport)
-{
-	std::string h = lower(hostport);
-	if (!h.empty() && h[0] == '[') {
-		auto close = h.find(']');
-		return close == std::string::npos ? h : h.substr(0, close + 1);
-	}
-	auto colon = h.find(':');
-	return colon == std::string::npos ? h : h.substr(0, colon);
-}
-
 } // namespace
 
 bool accepts(std::string_view accept, std::string_view type)
@@ -96,32 +84,6 @@ bool accepts(std::string_view accept, std::string_view type)
 			return true;
 	}
 	return false;
-}
-
-bool loopback_host(std::string_view host)
-{
-	std::string h = host_part(host);
-	return h == "localhost" || h == "127.0.0.1" || h == "[::1]" ||
-	       (h.size() > 4 && h.compare(0, 4, "127.") == 0 &&
-	        h.find_first_not_of("0123456789.") == std::string::npos);
-}
-
-bool origin_allowed(std::string_view origin, const std::vector<std::string> &allowed)
-{
-	std::string o = lower(origin);
-	for (const auto &a : allowed)
-		if (a == "*" || lower(a) == o)
-			return true;
-	auto sep = o.find("://");
-	if (sep == std::string::npos)
-		return false;
-	std::string scheme = o.substr(0, sep);
-	if (scheme != "http" && scheme != "https")
-		return false;
-	std::string rest = o.substr(sep + 3);
-	if (rest.find('/') != std::string::npos)
-		return false;
-	return loopback_host(rest);
 }
 
 std::string framing_problem(const std::vector<std::string> &content_lengths,

@@ -1,6 +1,8 @@
 // MCP over WebSocket at /mcp (and /ws): subprotocol "mcp", one JSON-RPC message per text
 // frame, authentication on the upgrade (Authorization header, apikey header, or an
 // "mcp.auth.<token>" subprotocol entry for browsers). Each connection is one MCP session.
+#include "mcp_supa/net/ws_transport.h"
+
 #include <cstring>
 #include <ctime>
 #include <deque>
@@ -8,7 +10,10 @@
 #include <vector>
 
 #include "mcp_supa/common/log.h"
-#include "mcp_supa/net/http_server.h"
+#include "mcp_supa/net/client_listen.h"
+#include "mcp_supa/net/gateway_loop.h"
+#include "mcp_supa/net/http_response.h"
+#include "mcp_supa/net/router.h"
 #include "mcp_supa/net/internal.h"
 
 namespace mcp_supa::net
@@ -41,9 +46,53 @@ std::string token_from_subprotocols(const std::string &list)
 	return "";
 }
 
+// True when a Sec-WebSocket-Protocol list offers "mcp".
+bool offers_mcp(const std::string &list)
+{
+	for (const auto &item : header_list(list))
+		if (item == "mcp")
+			return true;
+	return false;
+}
+
 } // namespace
 
-std::string HttpServer::ws_token(lws *wsi, const RequestHeaders &h)
+WsTransport::WsTransport(GatewayLoop &loop) : loop_(loop), core_(loop.core()) {}
+
+int WsTransport::confirm_upgrade(lws *wsi)
+{
+	const GatewayConfig &cfg = core_.cfg;
+	RequestHeaders h = read_headers(wsi);
+	resolve_client_address(wsi, h, core_.trusted_proxies);
+	char uri[256] = {0};
+	lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI);
+	std::string path = uri;
+	path = path.substr(0, path.find('?'));
+	unsigned status = 0;
+	std::string why;
+	int64_t retry_ms = 0;
+	if (path != "/mcp" && path != "/ws") {
+		status = 404;
+		why = "not found: WebSocket MCP is served at /mcp";
+	} else if (!(why = core::check_origin_and_host(h, cfg)).empty())
+		status = 403;
+	else if (!offers_mcp(h.subprotocols)) {
+		status = 400;
+		why = "a WebSocket upgrade must offer the subprotocol \"mcp\"";
+	} else {
+		core::Decision a = admit_request(loop_, h, credential(wsi, h));
+		status = a.status;
+		retry_ms = a.retry_ms;
+		why = a.message();
+	}
+	if (status == 0)
+		return 0; // the upgrade goes on to filter()
+	log(LogLevel::Debug, "refused WebSocket upgrade from %s: %u %s", h.peer.c_str(), status,
+	    why.c_str());
+	return write_refusal(wsi, status, error_body(int(status), why), retry_ms) ? -1 : 1;
+}
+
+std::string WsTransport::credential(lws *wsi, const RequestHeaders &h)
 {
 	std::string token = auth::pick_token(h.authorization, h.apikey);
 	if (token.empty())
@@ -59,9 +108,9 @@ std::string HttpServer::ws_token(lws *wsi, const RequestHeaders &h)
 	return token;
 }
 
-int HttpServer::ws_filter(lws *wsi, void *user)
+int WsTransport::filter(lws *wsi, void *user)
 {
-	const GatewayConfig &cfg = core_->cfg;
+	const GatewayConfig &cfg = core_.cfg;
 	char uri[64] = {0};
 	if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) < 0)
 		return 1;
@@ -70,15 +119,15 @@ int HttpServer::ws_filter(lws *wsi, void *user)
 	if (path != "/mcp" && path != "/ws")
 		return 1;
 	RequestHeaders h = read_headers(wsi);
-	resolve_client_address(wsi, h, core_->trusted_proxies);
-	// The rate, the ban and failed credentials were answered in ws_confirm_upgrade (with an
+	resolve_client_address(wsi, h, core_.trusted_proxies);
+	// The rate, the ban and failed credentials were answered in confirm_upgrade (with an
 	// HTTP status); these checks only guard against a path that skipped it.
-	std::string why = check_origin_and_host(h, cfg);
+	std::string why = core::check_origin_and_host(h, cfg);
 	if (!why.empty()) {
 		log(LogLevel::Debug, "refused WebSocket upgrade: %s", why.c_str());
 		return 1;
 	}
-	auto auth = core_->authenticator.authenticate(ws_token(wsi, h), int64_t(time(nullptr)));
+	auto auth = core_.authenticator.authenticate(credential(wsi, h), int64_t(time(nullptr)));
 	if (!auth.ok) {
 		log(LogLevel::Debug, "refused WebSocket upgrade: %s", auth.error.c_str());
 		return 1;
@@ -86,7 +135,7 @@ int HttpServer::ws_filter(lws *wsi, void *user)
 	auto **slot = static_cast<WsConn **>(user);
 	if (!slot)
 		return 1;
-	mcp::Session *s = create_session("ws", auth.principal, h.peer);
+	mcp::Session *s = core_.create_session("ws", auth.principal, h.peer);
 	if (!s)
 		return 1;
 	*slot = new WsConn();
@@ -95,14 +144,14 @@ int HttpServer::ws_filter(lws *wsi, void *user)
 	(*slot)->principal = auth.principal;
 	(*slot)->request_info = request_info(h, "WS");
 	(*slot)->peer = h.peer;
-	ws_by_serial_[(*slot)->serial] = wsi;
+	by_serial_[(*slot)->serial] = wsi;
 	return 0;
 }
 
-void HttpServer::ws_send(uint64_t serial, const json &msg)
+void WsTransport::send(uint64_t serial, const json &msg)
 {
-	auto it = ws_by_serial_.find(serial);
-	if (it == ws_by_serial_.end())
+	auto it = by_serial_.find(serial);
+	if (it == by_serial_.end())
 		return;
 	WsConn *c = *static_cast<WsConn **>(lws_wsi_user(it->second));
 	if (!c)
@@ -111,9 +160,9 @@ void HttpServer::ws_send(uint64_t serial, const json &msg)
 	lws_callback_on_writable(it->second);
 }
 
-void HttpServer::ws_message(lws *wsi, WsConn &c)
+void WsTransport::message(lws *wsi, WsConn &c)
 {
-	mcp::Session *s = core_->sessions.find(c.session_id, now_ms());
+	mcp::Session *s = core_.sessions.find(c.session_id, core_.clock());
 	if (!s) {
 		lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, nullptr, 0);
 		return;
@@ -121,23 +170,20 @@ void HttpServer::ws_message(lws *wsi, WsConn &c)
 	common::ClientJson checked = common::parse_client_json(c.in); // depth and batch limits first
 	c.in.clear();
 	uint64_t serial = c.serial;
-	auto reply = [this, serial](json r) { ws_send(serial, r); };
+	auto reply = [this, serial](json r) { send(serial, r); };
 	if (!checked.ok()) {
 		reply(mcp::make_error(nullptr, checked.code, checked.error));
 		return;
 	}
 	json parsed = std::move(checked.value);
-	int64_t now = DispatcherSink::now_ms();
-	int64_t wait = core_->per_principal.acquire(c.principal.caller_key(c.peer), now);
-	if (wait == 0)
-		wait = address_wait(c.peer);
-	if (wait > 0) {
+	core::RateDecision rate = core_.admission.message_rate(c.principal, c.peer, core_.clock());
+	if (!rate.admitted()) {
 		json id = parsed.is_object() && parsed.contains("id") ? parsed["id"] : json(nullptr);
-		audit_refusal("rate_limited", c.peer, &c.principal, "over the rate limit");
+		core_.keep(rate.audit);
 		if (!id.is_null())
 			reply(mcp::make_error(id, mcp::rpc_error::kServerBusy,
 			                      "rate limit exceeded (mcp_supa.rate_limit)",
-			                      {{"retry_after_ms", wait}}));
+			                      {{"retry_after_ms", rate.retry_ms}}));
 		return;
 	}
 	if (parsed.is_array()) {
@@ -145,19 +191,18 @@ void HttpServer::ws_message(lws *wsi, WsConn &c)
 		                      "batches are not supported over WebSocket"));
 		return;
 	}
-	mcp::CallContext ctx{c.principal, c.request_info,
-	                     [this, serial](json m) { ws_send(serial, m); }};
-	core_->server.handle(parsed, *s, ctx, reply);
+	mcp::CallContext ctx{c.principal, c.request_info, [this, serial](json m) { send(serial, m); }};
+	core_.server.handle(parsed, *s, ctx, reply);
 }
 
-int HttpServer::on_ws(lws *wsi, int reason, void *user, void *in, std::size_t len)
+int WsTransport::on_ws(lws *wsi, int reason, void *user, void *in, std::size_t len)
 {
 	auto **slot = static_cast<WsConn **>(user);
 	WsConn *c = slot ? *slot : nullptr;
 	try {
 		switch (reason) {
 			case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-				return ws_filter(wsi, user);
+				return filter(wsi, user);
 			case LWS_CALLBACK_ESTABLISHED:
 				// The deadline for request headers set on accept ends with the upgrade.
 				lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
@@ -171,7 +216,7 @@ int HttpServer::on_ws(lws *wsi, int reason, void *user, void *in, std::size_t le
 					                 (unsigned char *)why, sizeof(why) - 1);
 					return -1;
 				}
-				if (c->in.size() + len > std::size_t(core_->cfg.max_request_bytes)) {
+				if (c->in.size() + len > std::size_t(core_.cfg.max_request_bytes)) {
 					const char why[] = "message exceeds mcp_supa.max_request_bytes";
 					lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, (unsigned char *)why,
 					                 sizeof(why) - 1);
@@ -179,7 +224,7 @@ int HttpServer::on_ws(lws *wsi, int reason, void *user, void *in, std::size_t le
 				}
 				c->in.append(static_cast<const char *>(in), len);
 				if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0)
-					ws_message(wsi, *c);
+					message(wsi, *c);
 				return 0;
 			}
 			case LWS_CALLBACK_SERVER_WRITEABLE: {
@@ -196,13 +241,13 @@ int HttpServer::on_ws(lws *wsi, int reason, void *user, void *in, std::size_t le
 				return 0;
 			}
 			case LWS_CALLBACK_WSI_DESTROY:
-				connection_closed(wsi);
+				loop_.clients().connection_closed(wsi);
 				return 0;
 			case LWS_CALLBACK_CLOSED:
 				if (c) {
-					ws_by_serial_.erase(c->serial);
-					core_->server.cancel_session(c->session_id);
-					core_->sessions.erase(c->session_id);
+					by_serial_.erase(c->serial);
+					core_.server.cancel_session(c->session_id);
+					core_.sessions.erase(c->session_id);
 					delete c;
 					*slot = nullptr;
 				}

@@ -1,4 +1,5 @@
-// Helpers shared by the gateway's lws glue files (http_server, ws_transport, executor_link).
+// Helpers shared by the gateway's lws glue files: reading request headers, the client address
+// behind trusted proxies, the admission of a request, and the one write buffer.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -6,23 +7,18 @@
 #include <vector>
 
 #include "mcp_supa/auth/client_address.h"
-#include "mcp_supa/config/gateway_config.h"
 #include "mcp_supa/common/json_limits.h"
+#include "mcp_supa/config/gateway_config.h"
+#include "mcp_supa/core/admission.h"
 
 struct lws;
 
 namespace mcp_supa::net
 {
 
-class HttpServer;
+class GatewayLoop;
+using core::RequestHeaders;
 
-// The request headers the gateway looks at, copied while lws still has them.
-struct RequestHeaders {
-	std::string authorization, apikey, origin, host, accept, content_type, content_length;
-	std::string session_id, protocol_version, user_agent, subprotocols, peer;
-};
-
-HttpServer *server_of(lws *wsi);
 std::string custom_header(lws *wsi, const char *name_with_colon);
 // Copies a header lws knows by token (an lws_token_indexes); "" when absent or over 16 KiB.
 std::string token_header(lws *wsi, int token);
@@ -36,8 +32,8 @@ RequestHeaders read_headers(lws *wsi);
 // Behind a trusted proxy: the client address from X-Forwarded-For / Forwarded (admission.cpp).
 void resolve_client_address(lws *wsi, RequestHeaders &h,
                             const std::vector<auth::AddressRange> &trusted);
-// "" when Origin and Host are acceptable, else why not (answered with 403).
-std::string check_origin_and_host(const RequestHeaders &h, const GatewayConfig &cfg);
+// Admits a request (GatewayCore::admit); a token naming an unknown kid may refresh the JWKS.
+core::Decision admit_request(GatewayLoop &loop, const RequestHeaders &h, const std::string &token);
 // method/path/headers/client address as the request.* settings of a job.
 nlohmann::json request_info(const RequestHeaders &h, const char *method);
 

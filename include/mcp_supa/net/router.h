@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include "mcp_supa/core/admission.h"
+
 namespace mcp_supa::net
 {
 
@@ -33,12 +35,9 @@ std::string error_body(int status, std::string_view message);
 // True when an Accept header admits the media type (wildcards included).
 bool accepts(std::string_view accept, std::string_view type);
 
-// True when a browser Origin may call: loopback origins, or listed ones ("*" allows all).
-bool origin_allowed(std::string_view origin, const std::vector<std::string> &allowed);
-
-// True when a Host header names a loopback host (DNS-rebinding protection for a server that
-// listens on loopback only).
-bool loopback_host(std::string_view host);
+// The Origin and Host checks are admission's (core/admission.h); named here as well.
+using core::loopback_host;
+using core::origin_allowed;
 
 // Why a request's body framing is ambiguous ("" when it is not): more than one Content-Length,
 // one that is not a plain decimal number, or Content-Length together with Transfer-Encoding.

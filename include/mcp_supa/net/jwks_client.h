@@ -1,0 +1,41 @@
+// Fetching the JWKS from mcp_supa.jwks_url with the gateway's HTTP client, when the core's
+// schedule says it is due; the keys go to the authenticator.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace mcp_supa
+{
+struct GatewayCore;
+}
+
+namespace mcp_supa::net
+{
+
+class HttpClient;
+struct HttpClientResponse;
+
+class JwksFetcher
+{
+public:
+	JwksFetcher(GatewayCore &core, HttpClient &client) : core_(core), client_(client) {}
+
+	// Fetches the JWKS when GatewayCore::jwks_due says so (unknown_key: a token named a kid
+	// the keys lack).
+	void maybe_refresh(bool unknown_key);
+	// Starts a fetch now unless one runs; why goes to the debug log.
+	void fetch(const char *why);
+
+private:
+	GatewayCore &core_;
+	HttpClient &client_;
+	bool fetching_ = false;
+	bool failing_ = false;
+	bool loaded_once_ = false;
+
+	void fetched(const HttpClientResponse &r);
+	void failed(const std::string &why);
+};
+
+} // namespace mcp_supa::net
