@@ -7,6 +7,7 @@
 #include <cstring>
 #include <libwebsockets.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -101,6 +102,10 @@ int ClientListeners::on_listen(lws *wsi, int reason)
 			close(fd);
 			continue;
 		}
+		// lws sets this on the connections it accepts itself, not on adopted ones: without it a
+		// reply written in two parts waits for the client's delayed ACK (40 ms on Linux).
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		lws *conn = lws_adopt_socket_vhost(lws_get_vhost(wsi), fd); // closes fd on failure
 		if (!conn)
 			continue;
