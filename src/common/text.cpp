@@ -47,6 +47,15 @@ std::vector<std::string> split_list(std::string_view s, char sep)
 	return out;
 }
 
+std::string ascii_lower(std::string_view s)
+{
+	std::string out(s);
+	for (auto &c : out)
+		if (c >= 'A' && c <= 'Z')
+			c = char(c - 'A' + 'a');
+	return out;
+}
+
 std::string hex_encode(const void *data, std::size_t n)
 {
 	static const char digits[] = "0123456789abcdef";

@@ -2,6 +2,8 @@
 // headers, credentials and the time the caller gives.
 #include "mcp_supa/core/admission.h"
 
+#include "mcp_supa/common/text.h"
+
 #include <cctype>
 #include <cstring>
 
@@ -11,19 +13,10 @@ namespace mcp_supa::core
 namespace
 {
 
-// Lowercases ASCII.
-std::string lower(std::string_view s)
-{
-	std::string out(s);
-	for (auto &c : out)
-		c = char(std::tolower(static_cast<unsigned char>(c)));
-	return out;
-}
-
 // The host part of "host[:port]" or "[v6]:port".
 std::string host_part(std::string_view hostport)
 {
-	std::string h = lower(hostport);
+	std::string h = common::ascii_lower(hostport);
 	if (!h.empty() && h[0] == '[') {
 		auto close = h.find(']');
 		return close == std::string::npos ? h : h.substr(0, close + 1);
@@ -44,9 +37,9 @@ bool loopback_host(std::string_view host)
 
 bool origin_allowed(std::string_view origin, const std::vector<std::string> &allowed)
 {
-	std::string o = lower(origin);
+	std::string o = common::ascii_lower(origin);
 	for (const auto &a : allowed)
-		if (a == "*" || lower(a) == o)
+		if (a == "*" || common::ascii_lower(a) == o)
 			return true;
 	auto sep = o.find("://");
 	if (sep == std::string::npos)

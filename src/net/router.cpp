@@ -1,6 +1,8 @@
 // HTTP routing and the bodies of the gateway's own endpoints.
 #include "mcp_supa/net/router.h"
 
+#include "mcp_supa/common/text.h"
+
 #include <nlohmann/json.hpp>
 
 namespace mcp_supa::net
@@ -43,44 +45,14 @@ std::string error_body(int status, std::string_view message)
 	return j.dump();
 }
 
-} // namespace mcp_supa::net
-
-namespace mcp_supa::net
-{
-
-namespace
-{
-
-// Lowercases ASCII.
-std::string lower(std::string_view s)
-{
-	std::string out(s);
-	for (auto &c : out)
-		c = char(std::tolower(static_cast<unsigned char>(c)));
-	return out;
-}
-
-} // namespace
-
 bool accepts(std::string_view accept, std::string_view type)
 {
-	std::string a = lower(accept);
-	std::string t = lower(type);
+	std::string a = common::ascii_lower(accept);
+	std::string t = common::ascii_lower(type);
 	std::string major = t.substr(0, t.find('/'));
-	std::size_t start = 0;
-	while (start <= a.size()) {
-		std::size_t comma = a.find(',', start);
-		if (comma == std::string::npos)
-			comma = a.size();
-		std::string item = a.substr(start, comma - start);
-		start = comma + 1;
-		item = item.substr(0, item.find(';'));
-		auto b = item.find_first_not_of(" \t");
-		auto e = item.find_last_not_of(" \t");
-		if (b == std::string::npos)
-			continue;
-		item = item.substr(b, e - b + 1);
-		if (item == t || item == "*/*" || item == major + "/*")
+	for (std::string_view item : common::split_raw(a)) {
+		item = common::trim(item.substr(0, item.find(';')));
+		if (!item.empty() && (item == t || item == "*/*" || item == major + "/*"))
 			return true;
 	}
 	return false;

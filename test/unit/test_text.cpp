@@ -51,3 +51,10 @@ TEST_CASE("monotonic_ms never goes backwards", "[clock]")
 	CHECK(a > 0);
 	CHECK(b >= a);
 }
+
+TEST_CASE("ascii_lower lowercases ASCII letters only", "[text]")
+{
+	CHECK(ascii_lower("Application/JSON; Q=0.9") == "application/json; q=0.9");
+	CHECK(ascii_lower("\xc3\x84X") == "\xc3\x84x"); // UTF-8 bytes stay as they are
+	CHECK(ascii_lower("").empty());
+}

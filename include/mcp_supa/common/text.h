@@ -18,6 +18,9 @@ std::vector<std::string> split_list(std::string_view s, char sep = ',');
 // The items of a sep-separated list exactly as they are: untrimmed, empty ones kept.
 std::vector<std::string_view> split_raw(std::string_view s, char sep = ',');
 
+// s with ASCII letters lowercased (header values, host names); other bytes as they are.
+std::string ascii_lower(std::string_view s);
+
 // Lowercase hex of n bytes.
 std::string hex_encode(const void *data, std::size_t n);
 
