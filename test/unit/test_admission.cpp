@@ -159,3 +159,19 @@ TEST_CASE("429 texts and Retry-After round the wait up to seconds", "[admission]
 	CHECK(core::too_many_message(1500, core::kRateLimitSetting) ==
 	      "too many requests (mcp_supa.rate_limit); retry after 2 s");
 }
+
+TEST_CASE("Origin and Host checks", "[admission]")
+{
+	CHECK(core::origin_allowed("http://localhost:3000", {}));
+	CHECK(core::origin_allowed("https://127.0.0.1", {}));
+	CHECK_FALSE(core::origin_allowed("https://evil.example", {}));
+	CHECK_FALSE(core::origin_allowed("null", {}));
+	CHECK_FALSE(core::origin_allowed("http://localhost.evil.example", {}));
+	CHECK(core::origin_allowed("https://app.example", {"https://app.example"}));
+	CHECK(core::origin_allowed("https://x.example", {"*"}));
+	CHECK(core::loopback_host("127.0.0.1:8432"));
+	CHECK(core::loopback_host("[::1]:8432"));
+	CHECK(core::loopback_host("localhost"));
+	CHECK_FALSE(core::loopback_host("attacker.example:8432"));
+	CHECK_FALSE(core::loopback_host("127.0.0.1.evil.example"));
+}

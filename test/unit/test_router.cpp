@@ -130,23 +130,12 @@ TEST_CASE("header_safe keeps header values on one line and inside their quotes",
 	CHECK(header_safe(std::string(500, 'a')).size() == 200);
 }
 
-TEST_CASE("Accept, Origin and Host checks", "[router]")
+TEST_CASE("Accept headers are matched with wildcards and parameters", "[router]")
 {
 	CHECK(accepts("application/json, text/event-stream", "text/event-stream"));
 	CHECK(accepts("*/*", "application/json"));
 	CHECK(accepts("text/*;q=0.5", "text/event-stream"));
 	CHECK_FALSE(accepts("text/html", "application/json"));
 	CHECK_FALSE(accepts("", "application/json"));
-	CHECK(origin_allowed("http://localhost:3000", {}));
-	CHECK(origin_allowed("https://127.0.0.1", {}));
-	CHECK_FALSE(origin_allowed("https://evil.example", {}));
-	CHECK_FALSE(origin_allowed("null", {}));
-	CHECK_FALSE(origin_allowed("http://localhost.evil.example", {}));
-	CHECK(origin_allowed("https://app.example", {"https://app.example"}));
-	CHECK(origin_allowed("https://x.example", {"*"}));
-	CHECK(loopback_host("127.0.0.1:8432"));
-	CHECK(loopback_host("[::1]:8432"));
-	CHECK(loopback_host("localhost"));
-	CHECK_FALSE(loopback_host("attacker.example:8432"));
-	CHECK_FALSE(loopback_host("127.0.0.1.evil.example"));
+	CHECK(accepts("Application/JSON; charset=utf-8", "application/json"));
 }

@@ -5,8 +5,6 @@
 #include <string_view>
 #include <vector>
 
-#include "mcp_supa/core/admission.h"
-
 namespace mcp_supa::net
 {
 
@@ -34,10 +32,6 @@ std::string error_body(int status, std::string_view message);
 
 // True when an Accept header admits the media type (wildcards included).
 bool accepts(std::string_view accept, std::string_view type);
-
-// The Origin and Host checks are admission's (core/admission.h); named here as well.
-using core::loopback_host;
-using core::origin_allowed;
 
 // Why a request's body framing is ambiguous ("" when it is not): more than one Content-Length,
 // one that is not a plain decimal number, or Content-Length together with Transfer-Encoding.
