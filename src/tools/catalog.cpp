@@ -43,6 +43,7 @@ ToolEntry catalog_entry(const char *name, const char *title, const char *descrip
 {
 	ToolEntry t;
 	t.name = name;
+	t.family = "catalog";
 	t.title = title;
 	t.description = description;
 	t.read_only = true;

@@ -3,6 +3,7 @@
 #include "mcp_supa/tools/registry.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "mcp_supa/common/json_limits.h"
 #include "mcp_supa/ipc/job_wire.h"
@@ -50,6 +51,8 @@ Registry build_registry()
 
 void Registry::add(ToolEntry entry)
 {
+	if (entry.family.empty())
+		throw std::logic_error("tool " + entry.name + " names no family");
 	entry.definition = definition(entry);
 	// Stable: tools of one position keep the order they were added in.
 	auto at = std::upper_bound(

@@ -77,6 +77,7 @@ ToolEntry execute_sql_entry()
 {
 	ToolEntry t;
 	t.name = "execute_sql";
+	t.family = "sql";
 	t.title = "Execute SQL";
 	t.description =
 	    "Runs SQL in the database as the caller's Supabase role, so Row Level Security applies "
@@ -140,6 +141,7 @@ ToolEntry explain_query_entry()
 {
 	ToolEntry t;
 	t.name = "explain_query";
+	t.family = "sql";
 	t.title = "Explain a query";
 	t.description = "Shows the plan of one statement (EXPLAIN FORMAT JSON) as the caller. "
 	                "With `analyze` the statement really runs, inside a transaction that is "

@@ -41,6 +41,9 @@ using FastShapeFn = std::string (*)(const Json &result, const std::string &tag);
 struct ToolEntry {
 	// The definition tools/list shows.
 	std::string name;
+	// The family the tool belongs to ("sql", "catalog", "rows", "storage"): what
+	// mcp_supa.features and per-key tool scopes name besides single tools.
+	std::string family;
 	std::string title;
 	std::string description;
 	Json input_schema;
