@@ -90,6 +90,13 @@ void check_jwks(std::string_view v)
 		throw ConfigError(why);
 }
 
+// Refuses a public URL that is not an http:// or https:// URL.
+void check_public_url(std::string_view v)
+{
+	if (!v.empty() && !valid_jwks_url(v))
+		throw ConfigError("mcp_supa.public_url must be an http:// or https:// URL.");
+}
+
 // Refuses JWKS URLs the gateway could not fetch.
 void check_jwks_url(std::string_view v)
 {
@@ -259,6 +266,11 @@ constexpr Setting kSettings[] = {
                  "most once a minute); its keys take precedence over mcp_supa.jwks.")
         .checked(check_jwks_url)
         .gateway("jwks_url", &G::jwks_url),
+    text_setting("public_url", "", "Sets the URL MCP clients use to reach this server's /mcp.",
+                 "Empty: http(s)://<listen address>:<port>/mcp. Set it when clients come "
+                 "through a proxy (Kong, Nginx) or a public host name.")
+        .checked(check_public_url)
+        .gateway("public_url", &G::public_url),
     text_setting("jwt_audience", "", "Sets the audience a JWT's aud claim must contain.",
                  "Empty: aud is not checked (Supabase issues aud = authenticated).")
         .gateway("jwt_audience", &G::jwt_audience),

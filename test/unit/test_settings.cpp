@@ -33,6 +33,7 @@ const std::map<std::string, std::string> kGoodText = {
     {"jwks", R"({"keys":[{"kty":"OKP","crv":"Ed25519","kid":"k1",)"
              R"("x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]})"},
     {"jwks_url", "https://project.supabase.co/auth/v1/.well-known/jwks.json"},
+    {"public_url", "https://db.example.com/mcp"},
     {"jwt_audience", "authenticated"},
     {"allowed_statements", "SELECT, explain,\tshow"},
 };
@@ -55,6 +56,7 @@ const std::map<std::string, std::pair<std::string, std::string>> kBadText = {
     {"jwks", {R"({"keys": []})", "JWKS document has no keys"}},
     {"jwks_url",
      {"ftp://example.com/jwks", "mcp_supa.jwks_url must be an http:// or https:// URL."}},
+    {"public_url", {"example.com/mcp", "mcp_supa.public_url must be an http:// or https:// URL."}},
     {"allowed_statements",
      {"select, drop_everything",
       "\"drop_everything\" is not a statement class (select, values, insert, update, delete, "
@@ -170,7 +172,7 @@ TEST_CASE("every setting is declared consistently", "[settings]")
 		CHECK((s.type == SettingType::Int) == (f.number != nullptr));
 		CHECK((f.list != nullptr) == (f.split != nullptr));
 	}
-	CHECK(all_settings().size() == 30);
+	CHECK(all_settings().size() == 31);
 	CHECK(keys.count("version") == 0);
 	CHECK(keys.count("executor_socket") == 0);
 }
@@ -333,6 +335,7 @@ TEST_CASE("the config frame's member names stay the same", "[settings]")
 	                                    "max_result_bytes",
 	                                    "max_rows",
 	                                    "port",
+	                                    "public_url",
 	                                    "rate_limit",
 	                                    "read_only",
 	                                    "statement_timeout_ms",

@@ -253,6 +253,7 @@ tools::ToolEntry entry_at(const char *name, int position)
 {
 	tools::ToolEntry e;
 	e.name = name;
+	e.family = "test";
 	e.input_schema = {{"type", "object"}};
 	e.build_job = no_job;
 	e.shape = no_result;

@@ -29,6 +29,7 @@ struct GatewayConfig {
 	std::string jwks;         // inline JWKS document for RS256/ES256/EdDSA tokens, or empty
 	std::string jwt_audience; // required "aud" value, or empty
 	std::string jwks_url;     // http(s) URL the gateway fetches a JWKS from, or empty
+	std::string public_url;   // the URL clients reach /mcp at, or empty (derived)
 	std::vector<std::string> allowed_roles;
 	bool allow_anonymous;
 	bool read_only;
