@@ -83,6 +83,11 @@ PURE_OBJS = \
 	src/tools/arguments.o \
 	src/tools/sql.o \
 	src/tools/catalog.o \
+	src/tools/storage_request.o \
+	src/tools/storage_tools.o \
+	src/common/base64.o \
+	src/auth/jwt_signer.o \
+	src/net/circuit_breaker.o \
 	src/auth/authenticator.o \
 	src/auth/rate_limiter.o \
 	src/auth/client_address.o \
@@ -105,6 +110,7 @@ GATEWAY_OBJS = $(PURE_OBJS) \
 	src/net/client_listen.o \
 	src/net/http_client.o \
 	src/net/jwks_client.o \
+	src/net/upstream_client.o \
 	src/net/admission.o \
 	src/net/lws_log.o \
 	src/gateway/main.o

@@ -104,6 +104,25 @@ void check_jwks_url(std::string_view v)
 		throw ConfigError("mcp_supa.jwks_url must be an http:// or https:// URL.");
 }
 
+// Refuses Storage URLs the gateway could not request.
+void check_storage_url(std::string_view v)
+{
+	if (!v.empty() && !valid_jwks_url(v))
+		throw ConfigError("mcp_supa.storage_url must be an http:// or https:// URL.");
+}
+
+// Refuses API keys that could not travel as an HTTP header value (never quoting the value).
+void check_storage_api_key(std::string_view v)
+{
+	bool plain = v.size() <= 4096;
+	for (char c : v)
+		plain =
+		    plain && static_cast<unsigned char>(c) > ' ' && static_cast<unsigned char>(c) < 0x7f;
+	if (!plain)
+		throw ConfigError("mcp_supa.storage_api_key must be at most 4096 printable ASCII "
+		                  "characters without blanks.");
+}
+
 // True when a and b are equal ignoring ASCII case.
 bool same_word(std::string_view a, std::string_view b)
 {
@@ -286,6 +305,32 @@ constexpr Setting kSettings[] = {
                  "first call answers with a token bound to the caller and the exact SQL, valid 5 "
                  "minutes.")
         .gateway("confirm_destructive", &G::confirm_destructive),
+    text_setting("storage_url", "", "Sets the Supabase Storage API URL the Storage tools call.",
+                 "The Storage server's root, such as https://<project>.supabase.co/storage/v1; "
+                 "empty turns the Storage tools off.")
+        .checked(check_storage_url)
+        .gateway("storage_url", &G::storage_url),
+    text_setting("storage_api_key", "", "Sets the API key sent as apikey with Storage requests.",
+                 "The project's anon key (never the service key: the caller's own JWT decides). "
+                 "Only superusers can see it.")
+        .visibility(V::Secret)
+        .checked(check_storage_api_key)
+        .gateway("storage_api_key", &G::storage_api_key),
+    int_setting("storage_max_bytes", 25 * 1024 * 1024, 1024, 1024 * 1024 * 1024,
+                "Sets the largest object the Storage tools upload or download.",
+                "A larger download is refused with its size; uploads also need "
+                "mcp_supa.max_request_bytes to fit their base64 text.")
+        .unit(U::Bytes)
+        .gateway("storage_max_bytes", &G::storage_max_bytes),
+    int_setting("storage_timeout", 30000, 100, 3600 * 1000,
+                "Sets the longest one Storage request may take.",
+                "The whole exchange, from connecting to the last byte; retries each get their own.")
+        .unit(U::Milliseconds)
+        .gateway("storage_timeout_ms", &G::storage_timeout_ms),
+    text_setting("storage_ca_file", "",
+                 "Sets the CA certificates (PEM) that verify https Storage and JWKS servers.",
+                 "Empty: the system's trusted CAs. Read when the gateway starts.")
+        .gateway("storage_ca_file", &G::storage_ca_file),
 };
 
 // A unit's name and size in base units, largest first per family (as PostgreSQL's SHOW).

@@ -162,8 +162,6 @@ void McpServer::tools_call(const Message &m, Session &session, const CallContext
 	Json args =
 	    p.contains("arguments") && !p["arguments"].is_null() ? p["arguments"] : Json::object();
 	std::string error;
-	tools::CallLimits limits{cfg_->read_only || ctx.principal.read_only, cfg_->max_request_bytes};
-	auto job = tools::build_job(*tool, args, limits, error);
 	// The audit record is built only when someone will write it.
 	bool auditing = audit_ && cfg_->audit;
 	audit::Record record;
@@ -178,6 +176,20 @@ void McpServer::tools_call(const Message &m, Session &session, const CallContext
 		record.tool = name;
 		record.arguments = args.dump(-1, ' ', false, Json::error_handler_t::replace);
 	}
+	if (tool->backend == tools::Backend::Http) {
+		auto call = std::make_shared<PendingCall>();
+		call->id = m.id;
+		call->tool = tool;
+		call->args = std::move(args);
+		call->reply = std::move(reply);
+		call->record = std::move(record);
+		call->auditing = auditing;
+		call->started = std::chrono::steady_clock::now();
+		http_call(call, ctx);
+		return;
+	}
+	tools::CallLimits limits{cfg_->read_only || ctx.principal.read_only, cfg_->max_request_bytes};
+	auto job = tools::build_job(*tool, args, limits, error);
 	if (!job) {
 		if (auditing) {
 			record.status = "invalid";
@@ -236,15 +248,53 @@ void McpServer::tools_call(const Message &m, Session &session, const CallContext
 			           [this, call](const Json &r) { call_result(call, r); });
 			return;
 		case tools::Backend::Http:
-			// No tool has this backend yet: the gateway's outbound requests come with them.
-			finish_call(
-			    *call, {{wire::kOk, false},
-			            {wire::kRefused, false},
-			            {wire::kError,
-			             {{wire::kSqlstate, "0A000"},
-			              {wire::kMessage, "this server has no HTTP backend for " + tool->name}}}});
-			return;
+			break; // answered above
 	}
+}
+
+void McpServer::http_call(const std::shared_ptr<PendingCall> &call, const CallContext &ctx)
+{
+	auto in = std::make_shared<tools::HttpCallInputs>();
+	in->storage_url = cfg_->storage_url;
+	in->storage_api_key = cfg_->storage_api_key;
+	in->jwt_secret = cfg_->jwt_secret;
+	in->max_bytes = std::size_t(cfg_->storage_max_bytes);
+	in->timeout_ms = cfg_->storage_timeout_ms;
+	in->read_only = cfg_->read_only || ctx.principal.read_only;
+	in->principal = ctx.principal;
+	in->bearer_token = ctx.bearer_token;
+	in->now_unix = int64_t(std::time(nullptr));
+	std::string error;
+	auto request = http_ ? tools::build_http(*call->tool, call->args, *in, error) : std::nullopt;
+	if (!request) {
+		tools::HttpReply refused;
+		refused.error = http_ ? error : "this server has no HTTP backend for " + call->tool->name;
+		if (call->auditing) {
+			call->record.status = "invalid";
+			call->record.message = refused.error;
+			audit_(std::move(call->record));
+			call->auditing = false;
+		}
+		call->reply(make_result(call->id, tools::tool_error(refused.error)));
+		return;
+	}
+	http_->send(std::move(*request),
+	            [this, call, in](tools::HttpReply reply) { finish_http_call(*call, *in, reply); });
+}
+
+void McpServer::finish_http_call(PendingCall &call, const tools::HttpCallInputs &in,
+                                 tools::HttpReply &reply)
+{
+	int64_t bytes = int64_t(reply.body.size());
+	Json result = tools::shape_http_result(*call.tool, call.args, in, reply, common::random_hex(8));
+	if (call.auditing) {
+		bool failed = result.value("isError", false);
+		Json outcome = {{wire::kOk, !failed}, {"bytes", bytes}};
+		if (failed)
+			outcome[wire::kError] = {{wire::kMessage, tools::http_error_summary(result)}};
+		audit_outcome(call, outcome);
+	}
+	call.reply(make_result(call.id, std::move(result)));
 }
 
 void McpServer::call_result(const std::shared_ptr<PendingCall> &call, const Json &r)

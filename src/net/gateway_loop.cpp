@@ -16,6 +16,7 @@
 #include "mcp_supa/net/http_client.h"
 #include "mcp_supa/net/jwks_client.h"
 #include "mcp_supa/net/streamable_http.h"
+#include "mcp_supa/net/upstream_client.h"
 #include "mcp_supa/net/ws_transport.h"
 
 namespace mcp_supa::net
@@ -127,8 +128,11 @@ GatewayLoop::~GatewayLoop()
 		lws_sul_cancel(&tick_timer_->sul);
 	if (ctx_ && audit_timer_)
 		lws_sul_cancel(&audit_timer_->sul);
+	core_->server.set_http(nullptr);
+	if (upstreams_)
+		upstreams_->abandon_all(); // their timers live in the context
 	if (http_client_)
-		http_client_->abandon_all(); // their timers live in the context
+		http_client_->abandon_all();
 	if (ctx_)
 		lws_context_destroy(ctx_);
 }
@@ -145,9 +149,9 @@ bool GatewayLoop::create_context()
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
 	const GatewayConfig &cfg = core_->cfg;
 	bool use_tls = !cfg.tls_cert_file.empty();
-	// An https JWKS URL needs OpenSSL set up for the client side too.
-	if (cfg.jwks_url.rfind("https://", 0) == 0)
-		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	// https upstreams (JWKS, Storage) need OpenSSL set up for the client side too; always, as
+	// mcp_supa.storage_url may turn https on a reload.
+	info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	if (use_tls) {
 		// lws reports an unreadable file only as a failed vhost: say which file and why.
 		for (const std::string &f : {cfg.tls_cert_file, cfg.tls_key_file})
@@ -174,10 +178,14 @@ bool GatewayLoop::create_context()
 	vinfo.port = CONTEXT_PORT_NO_LISTEN_SERVER;
 	vinfo.protocols = g_protocols;
 	vinfo.vhost_name = "mcp";
-	vinfo.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+	// DO_SSL_GLOBAL_INIT on the vhost too: lws sets up its client TLS context only then.
+	vinfo.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	vinfo.keepalive_timeout = 30;
 	vinfo.timeout_secs = 30;
 	vinfo.retry_and_idle_policy = &g_ws_retry;
+	// The outbound client verifies upstream certificates against these CAs (or the system's).
+	if (!cfg.storage_ca_file.empty())
+		vinfo.client_ssl_ca_filepath = cfg.storage_ca_file.c_str();
 	if (use_tls) {
 		// lws reads the TLS options of an explicit vhost from the vhost's own info.
 		vinfo.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
@@ -204,7 +212,9 @@ bool GatewayLoop::start()
 	if (!executors_->open())
 		return false;
 	http_client_ = std::make_unique<HttpClient>(ctx_, vhost_);
-	jwks_ = std::make_unique<JwksFetcher>(*core_, *http_client_);
+	upstreams_ = std::make_unique<UpstreamClient>(ctx_, *http_client_);
+	core_->server.set_http(upstreams_.get());
+	jwks_ = std::make_unique<JwksFetcher>(*core_, *upstreams_);
 	tick_timer_ = std::make_unique<Timer>();
 	memset(&tick_timer_->sul, 0, sizeof(tick_timer_->sul));
 	tick_timer_->loop = this;

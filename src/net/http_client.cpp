@@ -3,6 +3,7 @@
 // connection that outlives its call finds nothing).
 #include "mcp_supa/net/http_client.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <libwebsockets.h>
@@ -22,7 +23,7 @@ struct HttpClient::Call {
 	lws *wsi = nullptr;
 	std::string host, path, content_length; // lws keeps pointers to these while connecting
 	HttpClientResponse response;
-	bool body_sent = false;
+	std::size_t body_sent = 0; // bytes of request.body written so far
 };
 
 namespace
@@ -178,15 +179,40 @@ int HttpClient::append_headers(Call &c, void *in, std::size_t len)
 
 int HttpClient::write_body(lws *wsi, Call &c)
 {
-	if (c.body_sent || c.request.body.empty())
-		return 0;
 	const std::string &body = c.request.body;
-	unsigned char *out = write_scratch(LWS_PRE + body.size()) + LWS_PRE;
-	memcpy(out, body.data(), body.size());
-	c.body_sent = true;
-	if (lws_write(wsi, out, body.size(), LWS_WRITE_HTTP_FINAL) != int(body.size()))
+	if (c.body_sent >= body.size())
+		return 0;
+	// One chunk per writable callback: the socket takes it without lws buffering a copy, and
+	// the only copy is this chunk's into the scratch buffer (lws needs LWS_PRE before it).
+	std::size_t n = std::min(kBodyChunkBytes, body.size() - c.body_sent);
+	bool last = c.body_sent + n == body.size();
+	unsigned char *out = write_scratch(LWS_PRE + n) + LWS_PRE;
+	memcpy(out, body.data() + c.body_sent, n);
+	if (lws_write(wsi, out, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != int(n))
 		return -1;
-	lws_client_http_body_pending(wsi, 0);
+	c.body_sent += n;
+	if (last)
+		lws_client_http_body_pending(wsi, 0);
+	else
+		lws_callback_on_writable(wsi);
+	return 0;
+}
+
+int HttpClient::on_response_headers(lws *wsi, Call &c)
+{
+	c.response.status = int(lws_http_client_http_response(wsi));
+	c.response.content_type = token_header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
+	std::string length = token_header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+	if (!length.empty() && length.size() <= 18 &&
+	    length.find_first_not_of("0123456789") == std::string::npos)
+		c.response.content_length = std::stoll(length);
+	if (c.response.content_length > int64_t(c.request.max_response_bytes)) {
+		c.response.too_large = true;
+		return -1;
+	}
+	// One allocation of the announced size: appending would otherwise double the buffer.
+	if (c.response.content_length > 0)
+		c.response.body.reserve(std::size_t(c.response.content_length));
 	return 0;
 }
 
@@ -206,8 +232,7 @@ int HttpClient::on_callback(lws *wsi, int reason, void *in, std::size_t len)
 		case LWS_CALLBACK_CLIENT_HTTP_WRITEABLE:
 			return write_body(wsi, *c);
 		case LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP:
-			c->response.status = int(lws_http_client_http_response(wsi));
-			return 0;
+			return on_response_headers(wsi, *c);
 		case LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ:
 			if (c->response.body.size() + len > c->request.max_response_bytes) {
 				c->response.too_large = true;

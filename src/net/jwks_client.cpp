@@ -6,6 +6,7 @@
 #include "mcp_supa/common/log.h"
 #include "mcp_supa/core/gateway_core.h"
 #include "mcp_supa/net/http_client.h"
+#include "mcp_supa/net/upstream_client.h"
 
 namespace mcp_supa::net
 {
@@ -28,25 +29,22 @@ void JwksFetcher::fetch(const char *why)
 		log(LogLevel::Warning, "cannot parse mcp_supa.jwks_url \"%s\"", url.c_str());
 		return;
 	}
-	HttpClientRequest request;
+	tools::HttpRequestSpec request;
+	request.upstream = "jwks";
 	request.url = url;
+	request.idempotent = true;
 	request.max_response_bytes = auth::kMaxJwksBytes;
-	request.timeout_ms = 0; // lws's own connect and idle timeouts, as ever
+	request.timeout_ms = kTimeoutMs;
 	fetching_ = true;
 	core_.jwks_fetch_started(core_.clock());
 	log(LogLevel::Debug, "fetching JWKS from %s (%s)", url.c_str(), why);
-	std::string error;
-	if (!client_.start(
-	        std::move(request), [this](HttpClientResponse r) { fetched(r); }, error)) {
-		fetching_ = false;
-		failed("could not start the request");
-	}
+	client_.send(std::move(request), [this](tools::HttpReply r) { fetched(r); });
 }
 
-void JwksFetcher::fetched(const HttpClientResponse &r)
+void JwksFetcher::fetched(const tools::HttpReply &r)
 {
 	fetching_ = false;
-	if (!r.ok()) {
+	if (!r.error.empty()) {
 		failed(r.too_large ? "the document is larger than 1 MiB" : r.error);
 		return;
 	}

@@ -12,6 +12,7 @@
 #include "mcp_supa/net/http_response.h"
 #include "mcp_supa/net/internal.h"
 #include "mcp_supa/net/router.h"
+#include "mcp_supa/net/upstream_client.h"
 #include "mcp_supa/net/ws_transport.h"
 
 namespace mcp_supa::net
@@ -91,9 +92,11 @@ int StreamableHttp::request(lws *wsi, HttpConn &c)
 			return 0;
 		case Route::Ready: {
 			std::size_t n = core_.dispatcher.executors();
+			// Upstreams' breakers are shown but do not decide: SQL tools work without them.
 			json body = {{"status", n > 0 ? "ready" : "starting"},
 			             {"executors", n},
-			             {"workers", cfg.workers}};
+			             {"workers", cfg.workers},
+			             {"upstreams", loop_.upstreams().status()}};
 			respond(wsi, c, n > 0 ? 200 : 503, body.dump());
 			return 0;
 		}
@@ -141,6 +144,8 @@ int StreamableHttp::request(lws *wsi, HttpConn &c)
 		return 0;
 	}
 	c.principal = std::move(admitted.auth.principal);
+	if (c.principal.auth_method == "jwt")
+		c.bearer_token = auth::pick_token(c.headers.authorization, c.headers.apikey);
 	core::RateDecision rate =
 	    core_.admission.request_rate(c.principal, c.headers.peer, core_.clock());
 	if (!rate.admitted()) {
@@ -322,7 +327,8 @@ int StreamableHttp::post_body(lws *wsi, HttpConn &c)
 	}
 	uint64_t conn_serial = c.serial;
 	mcp::CallContext ctx{c.principal, request_info(c.headers, "POST"),
-	                     [this, conn_serial](json m) { sse_request(conn_serial, m); }};
+	                     [this, conn_serial](json m) { sse_request(conn_serial, m); },
+	                     c.bearer_token};
 	c.replies.assign(messages.size(), json());
 	c.awaiting = 0;
 	for (const auto &msg : messages)

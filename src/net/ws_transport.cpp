@@ -28,6 +28,7 @@ struct WsConn {
 	std::string session_id;
 	std::string peer;
 	auth::Principal principal;
+	std::string bearer_token; // the JWT a JWT caller presented (forwarded to Storage)
 	json request_info;
 	std::string in;
 	bool too_large = false;
@@ -127,7 +128,8 @@ int WsTransport::filter(lws *wsi, void *user)
 		log(LogLevel::Debug, "refused WebSocket upgrade: %s", why.c_str());
 		return 1;
 	}
-	auto auth = core_.authenticator.authenticate(credential(wsi, h), int64_t(time(nullptr)));
+	std::string token = credential(wsi, h);
+	auto auth = core_.authenticator.authenticate(token, int64_t(time(nullptr)));
 	if (!auth.ok) {
 		log(LogLevel::Debug, "refused WebSocket upgrade: %s", auth.error.c_str());
 		return 1;
@@ -142,6 +144,8 @@ int WsTransport::filter(lws *wsi, void *user)
 	(*slot)->serial = next_serial_++;
 	(*slot)->session_id = s->id;
 	(*slot)->principal = auth.principal;
+	if (auth.principal.auth_method == "jwt")
+		(*slot)->bearer_token = token;
 	(*slot)->request_info = request_info(h, "WS");
 	(*slot)->peer = h.peer;
 	by_serial_[(*slot)->serial] = wsi;
@@ -191,7 +195,8 @@ void WsTransport::message(lws *wsi, WsConn &c)
 		                      "batches are not supported over WebSocket"));
 		return;
 	}
-	mcp::CallContext ctx{c.principal, c.request_info, [this, serial](json m) { send(serial, m); }};
+	mcp::CallContext ctx{c.principal, c.request_info, [this, serial](json m) { send(serial, m); },
+	                     c.bearer_token};
 	core_.server.handle(parsed, *s, ctx, reply);
 }
 

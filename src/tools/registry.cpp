@@ -44,6 +44,7 @@ Registry build_registry()
 	Registry r;
 	register_sql_tools(r);
 	register_catalog_tools(r);
+	register_storage_tools(r);
 	return r;
 }
 
@@ -114,6 +115,30 @@ Json shape_result(const ToolEntry &tool, const Json &args, const Json &result,
 		                  std::to_string(common::kMaxResultDepth) +
 		                  " levels; the server does not turn it into structured content");
 	return tool.shape(args, result, tag);
+}
+
+std::optional<HttpRequestSpec> build_http(const ToolEntry &tool, const Json &args,
+                                          const HttpCallInputs &in, std::string &error)
+{
+	if (!args.is_object()) {
+		error = "invalid arguments for " + tool.name + ": arguments must be an object";
+		return std::nullopt;
+	}
+	return tool.build_http(args, in, error);
+}
+
+Json shape_http_result(const ToolEntry &tool, const Json &args, const HttpCallInputs &in,
+                       HttpReply &reply, const std::string &tag)
+{
+	return tool.shape_http(args, in, reply, tag);
+}
+
+std::string http_error_summary(const Json &result)
+{
+	auto content = result.find("content");
+	if (content == result.end() || !content->is_array() || content->empty())
+		return "";
+	return (*content)[0].value("text", "");
 }
 
 std::optional<Json> build_job(const std::string &name, const Json &args, const CallLimits &limits,

@@ -36,6 +36,9 @@ const std::map<std::string, std::string> kGoodText = {
     {"public_url", "https://db.example.com/mcp"},
     {"jwt_audience", "authenticated"},
     {"allowed_statements", "SELECT, explain,\tshow"},
+    {"storage_url", "https://project.supabase.co/storage/v1"},
+    {"storage_api_key", "eyJhbGciOiJIUzI1NiJ9.anon.key"},
+    {"storage_ca_file", "/etc/ssl/certs/ca-certificates.crt"},
 };
 
 // A refused value, and what the refusal says, for every setting with a validator (the same
@@ -61,6 +64,12 @@ const std::map<std::string, std::pair<std::string, std::string>> kBadText = {
      {"select, drop_everything",
       "\"drop_everything\" is not a statement class (select, values, insert, update, delete, "
       "merge, ddl, truncate, explain, show, set, call, lock, maintenance, do)."}},
+    {"storage_url",
+     {"project.supabase.co/storage/v1",
+      "mcp_supa.storage_url must be an http:// or https:// URL."}},
+    {"storage_api_key",
+     {"anon key with blanks", "mcp_supa.storage_api_key must be at most 4096 printable ASCII "
+                              "characters without blanks."}},
 };
 
 // The setting called name; fails the test when there is none.
@@ -172,7 +181,7 @@ TEST_CASE("every setting is declared consistently", "[settings]")
 		CHECK((s.type == SettingType::Int) == (f.number != nullptr));
 		CHECK((f.list != nullptr) == (f.split != nullptr));
 	}
-	CHECK(all_settings().size() == 31);
+	CHECK(all_settings().size() == 36);
 	CHECK(keys.count("version") == 0);
 	CHECK(keys.count("executor_socket") == 0);
 }
@@ -339,6 +348,11 @@ TEST_CASE("the config frame's member names stay the same", "[settings]")
 	                                    "rate_limit",
 	                                    "read_only",
 	                                    "statement_timeout_ms",
+	                                    "storage_api_key",
+	                                    "storage_ca_file",
+	                                    "storage_max_bytes",
+	                                    "storage_timeout_ms",
+	                                    "storage_url",
 	                                    "tls_cert_file",
 	                                    "tls_key_file",
 	                                    "trusted_proxies",

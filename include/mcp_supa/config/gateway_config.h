@@ -48,7 +48,12 @@ struct GatewayConfig {
 	std::string allowed_statements; // statement classes execute_sql may run; empty: all
 	bool confirm_destructive;       // destructive SQL runs only with a confirmation token
 	bool audit;
-	int audit_flush_ms; // the most a record waits in the gateway before it is sent
+	int audit_flush_ms;          // the most a record waits in the gateway before it is sent
+	std::string storage_url;     // the Supabase Storage API base URL, or empty (no Storage tools)
+	std::string storage_api_key; // sent as apikey with every Storage request (the anon key)
+	int storage_max_bytes;       // the largest object downloaded or uploaded
+	int storage_timeout_ms;      // one Storage request, the whole exchange
+	std::string storage_ca_file; // CA certificates (PEM) for https upstreams; empty: system's
 
 	// Not settings: the supervisor fills them in.
 	std::string version; // the extension version, reported by /health

@@ -38,6 +38,17 @@ public:
 	virtual void cancel(uint64_t handle) = 0;
 };
 
+// Where the Http backend's requests go: the gateway's outbound HTTP client with its retries
+// and circuit breakers (net::UpstreamClient), a fake in tests.
+class HttpSink
+{
+public:
+	virtual ~HttpSink() = default;
+	// Sends a request; done runs exactly once, always later (from the event loop).
+	virtual void send(tools::HttpRequestSpec request,
+	                  std::function<void(tools::HttpReply reply)> done) = 0;
+};
+
 // What the transport knows about the request that carried a message.
 struct CallContext {
 	Principal principal;
@@ -45,6 +56,8 @@ struct CallContext {
 	// Sends a server-to-client request on this connection (WebSocket); null where the
 	// transport cannot (Streamable HTTP answers with JSON, not SSE).
 	std::function<void(Json)> send_to_client;
+	// A JWT caller's token as presented: the Http backend forwards it (Storage decides by it).
+	std::string bearer_token;
 };
 
 class McpServer
@@ -54,6 +67,8 @@ public:
 
 	McpServer(const GatewayConfig &cfg, JobSink &sink) : cfg_(&cfg), sink_(sink) {}
 	void set_config(const GatewayConfig &cfg) { cfg_ = &cfg; }
+	// Where tools of the Http backend send their requests (null: they answer 0A000).
+	void set_http(HttpSink *sink) { http_ = sink; }
 	// Receives one audit record per tools/call, whatever its outcome.
 	void set_audit(std::function<void(audit::Record record)> audit) { audit_ = std::move(audit); }
 
@@ -70,6 +85,7 @@ public:
 private:
 	const GatewayConfig *cfg_;
 	JobSink &sink_;
+	HttpSink *http_ = nullptr;
 	std::function<void(audit::Record)> audit_;
 	ConfirmationTokens confirmations_;
 	// Server-to-client requests awaiting their response: (session id, JSON id) -> continuation
@@ -122,6 +138,11 @@ private:
 	                         const std::string &principal_key, const Json &args) const;
 	Json tools_list(const Message &m);
 	void tools_call(const Message &m, Session &session, const CallContext &ctx, Reply reply);
+	// A tools/call of an Http-backend tool: build the request, send it, shape the answer.
+	void http_call(const std::shared_ptr<PendingCall> &call, const CallContext &ctx);
+	// Audits an Http call's outcome and sends its CallToolResult.
+	void finish_http_call(PendingCall &call, const tools::HttpCallInputs &in,
+	                      tools::HttpReply &reply);
 	void cancelled(const Message &m, Session &session);
 };
 

@@ -26,6 +26,7 @@ class ExecutorLink;
 class ClientListeners;
 class HttpClient;
 class JwksFetcher;
+class UpstreamClient;
 
 class GatewayLoop
 {
@@ -59,6 +60,7 @@ public:
 	ClientListeners &clients() { return *clients_; }
 	HttpClient &http_client() { return *http_client_; }
 	JwksFetcher &jwks() { return *jwks_; }
+	UpstreamClient &upstreams() { return *upstreams_; }
 
 	// The config pipe's lws callback.
 	int on_config_pipe(lws *wsi, int reason);
@@ -78,6 +80,7 @@ private:
 	std::unique_ptr<ExecutorLink> executors_;
 	std::unique_ptr<ClientListeners> clients_;
 	std::unique_ptr<HttpClient> http_client_;
+	std::unique_ptr<UpstreamClient> upstreams_;
 	std::unique_ptr<JwksFetcher> jwks_;
 
 	// Creates the context and the one vhost (TLS when configured).

@@ -24,17 +24,20 @@ struct HttpClientRequest {
 	std::string method = "GET";
 	std::string url;                                          // http:// or https://
 	std::vector<std::pair<std::string, std::string>> headers; // names without the colon
-	std::string body;                                         // sent with Content-Length
+	std::string body; // sent with Content-Length, in chunks straight from here (no copy)
 	std::size_t max_response_bytes = 1024 * 1024;
 	int64_t timeout_ms = 30000; // the whole exchange; 0: only lws's own timeouts
 };
 
 struct HttpClientResponse {
-	int status = 0;         // the HTTP status; 0 when no response arrived
-	std::string body;       // at most max_response_bytes
-	std::string error;      // why the exchange failed ("" when it completed)
-	bool too_large = false; // the body passed max_response_bytes (error says so too)
-	bool timed_out = false; // timeout_ms passed (error says so too)
+	int status = 0;              // the HTTP status; 0 when no response arrived
+	std::string content_type;    // the response's Content-Type header
+	int64_t content_length = -1; // the response's Content-Length; -1 when not given
+	std::string body;            // at most max_response_bytes
+	std::string error;           // why the exchange failed ("" when it completed)
+	bool too_large = false;      // the body passed max_response_bytes (error says so too); a
+	                             // Content-Length over it is refused before any byte is read
+	bool timed_out = false;      // timeout_ms passed (error says so too)
 	bool ok() const { return error.empty(); }
 };
 
@@ -75,6 +78,11 @@ private:
 	void finish(uint64_t id, const char *error);
 	int append_headers(Call &c, void *in, std::size_t len);
 	int write_body(lws *wsi, Call &c);
+	int on_response_headers(lws *wsi, Call &c);
+
+public:
+	// The most body bytes written per writable callback.
+	static constexpr std::size_t kBodyChunkBytes = 16 * 1024;
 };
 
 } // namespace mcp_supa::net

@@ -31,6 +31,7 @@ struct HttpConn {
 	bool lingering = false;      // the answer is out; draining the body before closing
 	int64_t linger_until_ms = 0;
 	auth::Principal principal;
+	std::string bearer_token; // the JWT a JWT caller presented (forwarded to Storage)
 	// the response being written
 	unsigned status = 0;
 	std::string content_type;

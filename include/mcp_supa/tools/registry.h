@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "mcp_supa/tools/http_request.h"
+
 namespace mcp_supa::tools
 {
 
@@ -24,7 +26,7 @@ struct CallLimits {
 // Where a tool's job goes.
 enum class Backend {
 	Executor, // a job for an executor background worker (docs/ipc.md)
-	Http,     // an outbound HTTP request from the gateway (the Storage tools; not built yet)
+	Http,     // an outbound HTTP request from the gateway (the Storage tools)
 };
 
 // Validates arguments and builds the job; on invalid arguments returns nullopt and sets error
@@ -37,6 +39,15 @@ using ShapeFn = Json (*)(const Json &args, const Json &result, const std::string
 // The serialized CallToolResult built straight from the result's unparsed text (no JSON
 // tree); empty when the result does not qualify and ShapeFn must be used.
 using FastShapeFn = std::string (*)(const Json &result, const std::string &tag);
+
+// Http backend: validates arguments and builds the request (settings and identity from in);
+// on invalid arguments or a missing setting returns nullopt and sets error.
+using BuildHttpFn = std::optional<HttpRequestSpec> (*)(const Json &args, const HttpCallInputs &in,
+                                                       std::string &error);
+// Http backend: turns the answer (whatever it is: errors too) into a CallToolResult; the body
+// may be moved out of reply.
+using ShapeHttpFn = Json (*)(const Json &args, const HttpCallInputs &in, HttpReply &reply,
+                             const std::string &tag);
 
 struct ToolEntry {
 	// The definition tools/list shows.
@@ -59,6 +70,8 @@ struct ToolEntry {
 	BuildJobFn build_job = nullptr;
 	ShapeFn shape = nullptr;
 	FastShapeFn fast_shape = nullptr; // optional
+	BuildHttpFn build_http = nullptr; // Backend::Http
+	ShapeHttpFn shape_http = nullptr; // Backend::Http
 	// Where tools/list shows the tool, lowest first (clients have seen this order).
 	int list_position = 0;
 	// The full definition object, filled in by Registry::add.
@@ -91,6 +104,7 @@ const char *server_instructions();
 // The families: each adds its tools.
 void register_sql_tools(Registry &registry);     // src/tools/sql.cpp
 void register_catalog_tools(Registry &registry); // src/tools/catalog.cpp
+void register_storage_tools(Registry &registry); // src/tools/storage_tools.cpp
 
 // Validates the arguments of a call (an object, then the entry's own checks) into its job.
 std::optional<Json> build_job(const ToolEntry &tool, const Json &args, const CallLimits &limits,
@@ -100,5 +114,15 @@ std::optional<Json> build_job(const ToolEntry &tool, const Json &args, const Cal
 // the same way for every tool, the rest through the entry's shaper.
 Json shape_result(const ToolEntry &tool, const Json &args, const Json &result,
                   const std::string &tag);
+
+// Http backend: validates the arguments of a call (an object, then the entry's own checks) and
+// builds its request.
+std::optional<HttpRequestSpec> build_http(const ToolEntry &tool, const Json &args,
+                                          const HttpCallInputs &in, std::string &error);
+// Http backend: the CallToolResult of an answer, through the entry's shaper.
+Json shape_http_result(const ToolEntry &tool, const Json &args, const HttpCallInputs &in,
+                       HttpReply &reply, const std::string &tag);
+// The first text of an error CallToolResult (for the audit record's message).
+std::string http_error_summary(const Json &result);
 
 } // namespace mcp_supa::tools
