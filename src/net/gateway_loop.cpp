@@ -162,6 +162,10 @@ bool GatewayLoop::create_context()
 			}
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	}
+	// lws's own client timeouts (5 s awaiting a response here) would cut outbound requests
+	// short: each request has its own timer instead (HttpClientRequest::timeout_ms, at most an
+	// hour). The server side keeps the vhost's timeouts below.
+	info.timeout_secs = 3600;
 	info.user = this;
 	info.gid = -1;
 	info.uid = -1;

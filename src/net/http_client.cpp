@@ -107,6 +107,10 @@ bool HttpClient::start(HttpClientRequest request, Done done, std::string &why)
 	info.protocol = kProtocol;
 	info.local_protocol_name = kProtocol;
 	info.alpn = "http/1.1";
+	// No redirects: the caller's token must never follow one to another host. No
+	// LCCSCF_PIPELINE: lws would queue every request to a host behind the one in flight, so one
+	// stalled or large transfer would hold up every other caller's request (tested).
+	info.ssl_connection |= LCCSCF_HTTP_NO_FOLLOW_REDIRECT;
 	info.opaque_user_data = id_to_opaque(call->id);
 	info.pwsi = &call->wsi;
 	uint64_t id = call->id;
