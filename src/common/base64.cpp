@@ -58,7 +58,12 @@ std::string base64_encode(std::string_view bytes)
 bool base64_decode(std::string_view text, std::string &out)
 {
 	out.clear();
-	out.reserve(text.size() / 4 * 3);
+	return base64_decode_append(text, out);
+}
+
+bool base64_decode_append(std::string_view text, std::string &out)
+{
+	out.reserve(out.size() + text.size() / 4 * 3);
 	uint32_t acc = 0;
 	int bits = 0;
 	std::size_t padding = 0, digits = 0;

@@ -6,6 +6,7 @@
 
 #include "mcp_supa/common/base64.h"
 #include "mcp_supa/common/json_text.h"
+#include "mcp_supa/common/random.h"
 #include "mcp_supa/tools/arguments.h"
 #include "mcp_supa/tools/registry.h"
 #include "mcp_supa/tools/results.h"
@@ -494,25 +495,40 @@ std::optional<HttpRequestSpec> upload_object_request(const Json &args, const Htt
 	auto r = storage_request(in, "POST", "/object" + object_route(bucket, path), true, error);
 	if (!r)
 		return std::nullopt;
+	if (content_type.empty())
+		content_type = encoding == "text" ? "text/plain;charset=UTF-8" : "application/octet-stream";
+	// A cache time goes as a multipart form (field cacheControl, as storage-js sends it): lws
+	// puts "Cache-Control: no-cache" on every request, so a header of ours would be a second one.
+	std::string boundary = cache_control.empty() ? "" : "mcp-supa-" + common::random_hex(12);
+	if (!boundary.empty())
+		r->body = "--" + boundary +
+		          "\r\nContent-Disposition: form-data; name=\"cacheControl\"\r\n\r\n" +
+		          cache_control + "\r\n--" + boundary +
+		          "\r\nContent-Disposition: form-data; name=\"\"; filename=\"blob\"\r\n"
+		          "Content-Type: " +
+		          content_type + "\r\n\r\n";
+	std::size_t start = r->body.size();
 	if (encoding == "base64") {
-		if (!common::base64_decode(text, r->body)) {
+		if (!common::base64_decode_append(text, r->body)) {
 			error = "argument \"content\" is not valid base64";
 			return std::nullopt;
 		}
 	} else
-		r->body = text;
-	if (r->body.size() > in.max_bytes) {
-		error = "the content is " + std::to_string(r->body.size()) +
+		r->body += text;
+	std::size_t size = r->body.size() - start;
+	if (size > in.max_bytes) {
+		error = "the content is " + std::to_string(size) +
 		        " bytes, over mcp_supa.storage_max_bytes (" + std::to_string(in.max_bytes) +
 		        " bytes)";
 		return std::nullopt;
 	}
-	if (content_type.empty())
-		content_type = encoding == "text" ? "text/plain;charset=UTF-8" : "application/octet-stream";
-	r->headers.emplace_back("content-type", content_type);
+	if (boundary.empty())
+		r->headers.emplace_back("content-type", content_type);
+	else {
+		r->body += "\r\n--" + boundary + "--\r\n";
+		r->headers.emplace_back("content-type", "multipart/form-data; boundary=" + boundary);
+	}
 	r->headers.emplace_back("x-upsert", upsert ? "true" : "false");
-	if (!cache_control.empty())
-		r->headers.emplace_back("cache-control", "max-age=" + cache_control);
 	return r;
 }
 

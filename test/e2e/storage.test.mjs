@@ -100,8 +100,8 @@ test('every tool works as the caller, with their own JWT and the anon apikey', a
   const up = await ok(alice, 'upload_object', { bucket: 'docs', path: 'notes/hello world.txt', content: 'héllo, storage', cache_control: '60' });
   assert.equal(up.structuredContent.key, 'docs/notes/hello world.txt');
   assert.equal(standin.objects.get('docs/notes/hello world.txt').owner, ALICE);
-  console.log('CONNECTIONS', standin.connections, standin.requests.length);
   assert.equal(standin.objects.get('docs/notes/hello world.txt').cache_control, 'max-age=60');
+  assert.equal(standin.objects.get('docs/notes/hello world.txt').content_type, 'text/plain;charset=UTF-8');
 
   const root = await ok(alice, 'list_objects', { bucket: 'docs' });
   assert.deepEqual(root.structuredContent.objects.find((o) => o.name === 'notes'), { name: 'notes', folder: true });

@@ -180,11 +180,28 @@ TEST_CASE("uploads send the decoded bytes with their headers", "[storage]")
 	                          in);
 	CHECK(r.method == "POST");
 	CHECK(r.url == "http://storage.local:5000/object/b/p.bin");
-	CHECK(r.body == bytes);
+	// With a cache time: a multipart form (field cacheControl, then the file part).
+	std::string type = header(r, "content-type");
+	REQUIRE(type.rfind("multipart/form-data; boundary=", 0) == 0);
+	std::string boundary = type.substr(type.find('=') + 1);
+	CHECK(r.body ==
+	      "--" + boundary +
+	          "\r\nContent-Disposition: form-data; name=\"cacheControl\"\r\n\r\n60\r\n--" +
+	          boundary +
+	          "\r\nContent-Disposition: form-data; name=\"\"; filename=\"blob\"\r\n"
+	          "Content-Type: image/png\r\n\r\n" +
+	          bytes + "\r\n--" + boundary + "--\r\n");
 	CHECK_FALSE(r.idempotent);
-	CHECK(header(r, "content-type") == "image/png");
 	CHECK(header(r, "x-upsert") == "true");
-	CHECK(header(r, "cache-control") == "max-age=60");
+	CHECK(header(r, "cache-control") == "<none>");
+	r = build("upload_object",
+	          {{"bucket", "b"},
+	           {"path", "p.bin"},
+	           {"content", common::base64_encode(bytes)},
+	           {"encoding", "base64"}},
+	          in);
+	CHECK(r.body == bytes);
+	CHECK(header(r, "content-type") == "application/octet-stream");
 	r = build("upload_object", {{"bucket", "b"}, {"path", "t.txt"}, {"content", "héllo"}}, in);
 	CHECK(r.body == "héllo");
 	CHECK(header(r, "content-type") == "text/plain;charset=UTF-8");

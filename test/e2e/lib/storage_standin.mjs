@@ -225,18 +225,25 @@ export class StorageStandin {
     const existing = this.objects.get(key);
     if (existing && !upsert) throw new StorageError('409', 'Duplicate', 'The resource already exists');
     if (existing && !this.mayRead(who, existing)) throw rls();
-    const type = (req.headers['content-type'] ?? 'application/octet-stream').split(';')[0].trim();
+    const form = /^multipart\/form-data;\s*boundary=(.+)$/i.exec(req.headers['content-type'] ?? '');
+    const part = form ? await readForm(req, form[1]) : null;
+    const fullType = part ? part.contentType : req.headers['content-type'] ?? 'application/octet-stream';
+    const type = fullType.split(';')[0].trim();
     if (b.allowed_mime_types && !b.allowed_mime_types.some((t) => t === type || (t.endsWith('/*') && type.startsWith(t.slice(0, -1))))) {
       throw new StorageError('415', 'invalid_mime_type', `mime type ${type} is not supported`);
     }
     const id = crypto.randomUUID();
     const file = path.join(this.dir, id);
-    const { size, sha256 } = await writeBody(req, file, b.file_size_limit ?? MAX_BODY);
+    const { size, sha256 } = part ? writeBytes(part.bytes, file, b.file_size_limit ?? MAX_BODY)
+      : await writeBody(req, file, b.file_size_limit ?? MAX_BODY);
     if (existing) fs.rmSync(path.join(this.dir, existing.id), { force: true });
     const now = new Date().toISOString();
     this.objects.set(key, { id, bucket_id: bucket, name, owner: who.sub, size, sha256,
-      content_type: req.headers['content-type'] ?? 'application/octet-stream',
-      cache_control: req.headers['cache-control'] ?? 'no-cache', created_at: existing?.created_at ?? now,
+      content_type: fullType,
+      // As storage-api: a multipart form's cacheControl field, else the header.
+      cache_control: part ? (part.cacheControl ? `max-age=${part.cacheControl}` : 'no-cache')
+        : req.headers['cache-control'] ?? 'no-cache',
+      created_at: existing?.created_at ?? now,
       updated_at: now, last_accessed_at: now });
     return { Id: id, Key: key };
   }
@@ -364,6 +371,48 @@ async function readJson(req) {
   } catch {
     throw new StorageError('400', 'InvalidRequest', 'Body is not valid JSON');
   }
+}
+
+// A multipart/form-data upload as storage-js sends one: {bytes, contentType, cacheControl}.
+async function readForm(req, boundary) {
+  const chunks = [];
+  let size = 0;
+  for await (const c of req) {
+    size += c.length;
+    if (size > MAX_BODY) throw new StorageError('413', 'Payload too large', 'The object exceeded the maximum allowed size');
+    chunks.push(c);
+  }
+  const body = Buffer.concat(chunks);
+  const delim = Buffer.from(`--${boundary}`);
+  const out = { bytes: null, contentType: 'application/octet-stream', cacheControl: null };
+  let at = body.indexOf(delim);
+  while (at >= 0) {
+    const start = at + delim.length;
+    if (body.subarray(start, start + 2).toString() === '--') break;
+    const next = body.indexOf(delim, start);
+    if (next < 0) break;
+    const part = body.subarray(start + 2, next - 2); // past CRLF, before the CRLF of the next
+    const split = part.indexOf('\r\n\r\n');
+    const headers = part.subarray(0, split).toString();
+    const value = part.subarray(split + 4);
+    const name = /name="([^"]*)"/.exec(headers)?.[1];
+    if (/filename=/.test(headers)) {
+      out.bytes = value;
+      out.contentType = /content-type:\s*(.+)/i.exec(headers)?.[1].trim() ?? out.contentType;
+    } else if (name === 'cacheControl') {
+      out.cacheControl = value.toString();
+    }
+    at = next;
+  }
+  if (!out.bytes) throw new StorageError('400', 'InvalidRequest', 'no file in the form');
+  return out;
+}
+
+// Writes bytes to file; their size and SHA-256.
+function writeBytes(bytes, file, limit) {
+  if (bytes.length > limit) throw new StorageError('413', 'Payload too large', 'The object exceeded the maximum allowed size');
+  fs.writeFileSync(file, bytes);
+  return { size: bytes.length, sha256: crypto.createHash('sha256').update(bytes).digest('hex') };
 }
 
 // Streams the body to file; its size and SHA-256.
