@@ -244,6 +244,25 @@ test('an API-key caller gets a one-minute token for its role and claims; without
   }
 });
 
+test('5xx answers: idempotent requests are retried with backoff, others are not', async () => {
+  standin.mode = 'error500';
+  try {
+    let seen = standin.requests.length;
+    const read = await call(alice, 'list_buckets', {});
+    assert.equal(read.isError, true);
+    assert.match(text(read), /Supabase Storage answered 500 \(internal\): stand-in failing on demand/);
+    assert.equal(standin.requests.length - seen, 3, 'a read is tried three times');
+    seen = standin.requests.length;
+    const write = await call(alice, 'upload_object', { bucket: 'docs', path: 'five/hundred.txt', content: 'x' });
+    assert.equal(write.isError, true);
+    assert.equal(standin.requests.length - seen, 1, 'an upload is sent once');
+  } finally {
+    standin.mode = 'ok';
+  }
+  await ok(alice, 'list_buckets', {}); // a success closes the count again
+  assert.equal((await ready()).upstreams.storage.consecutive_failures, 0);
+});
+
 test('Storage down: the breaker opens with a clear error, /ready shows it, SQL still answers, then it recovers', async () => {
   const port = standin.port;
   await standin.stop();
