@@ -60,3 +60,18 @@ SELECT count(*) AS visible_secret_rows FROM pg_settings WHERE name = 'mcp_supa.j
 SHOW mcp_supa.port;
 RESET ROLE;
 DROP ROLE mcp_regress_user;
+-- The Storage settings: the URL is checked, the API key is for superusers only.
+ALTER SYSTEM SET mcp_supa.storage_url = 'storage.example.com/storage/v1';
+ALTER SYSTEM SET mcp_supa.storage_api_key = 'an anon key with blanks';
+ALTER SYSTEM SET mcp_supa.storage_max_bytes = '100';
+ALTER SYSTEM SET mcp_supa.storage_timeout = '0';
+ALTER SYSTEM SET mcp_supa.storage_url = 'https://project.supabase.co/storage/v1';
+ALTER SYSTEM SET mcp_supa.storage_api_key = 'eyJhbGciOiJIUzI1NiJ9.anon.key';
+ALTER SYSTEM RESET mcp_supa.storage_url;
+ALTER SYSTEM RESET mcp_supa.storage_api_key;
+CREATE ROLE mcp_regress_storage_user;
+SET ROLE mcp_regress_storage_user;
+SHOW mcp_supa.storage_api_key;
+SHOW mcp_supa.storage_url;
+RESET ROLE;
+DROP ROLE mcp_regress_storage_user;
