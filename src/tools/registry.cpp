@@ -101,6 +101,10 @@ std::optional<Json> build_job(const ToolEntry &tool, const Json &args, const Cal
 		error = "arguments must be an object";
 		return std::nullopt;
 	}
+	if (!tool.build_job) {
+		error = tool.name + " is not an executor tool";
+		return std::nullopt;
+	}
 	return tool.build_job(args, limits, error);
 }
 
@@ -110,6 +114,8 @@ Json shape_result(const ToolEntry &tool, const Json &args, const Json &result,
 	if (!result.value(wire::kOk, false))
 		return sql_error_result(result.value(wire::kError, Json::object()),
 		                        result.value(wire::kRefused, false));
+	if (!tool.shape)
+		return tool_error(tool.name + " is not an executor tool");
 	if (rows_too_deep(result))
 		return tool_error("the result nests JSON deeper than " +
 		                  std::to_string(common::kMaxResultDepth) +
@@ -124,12 +130,18 @@ std::optional<HttpRequestSpec> build_http(const ToolEntry &tool, const Json &arg
 		error = "invalid arguments for " + tool.name + ": arguments must be an object";
 		return std::nullopt;
 	}
+	if (!tool.build_http) {
+		error = tool.name + " has no HTTP request";
+		return std::nullopt;
+	}
 	return tool.build_http(args, in, error);
 }
 
 Json shape_http_result(const ToolEntry &tool, const Json &args, const HttpCallInputs &in,
                        HttpReply &reply, const std::string &tag)
 {
+	if (!tool.shape_http)
+		return tool_error(tool.name + " has no HTTP result");
 	return tool.shape_http(args, in, reply, tag);
 }
 

@@ -11,6 +11,7 @@
 #include "mcp_supa/mcp/server.h"
 #include "mcp_supa/tools/registry.h"
 #include "mcp_supa/tools/storage.h"
+#include "mcp_supa/tools/tools.h"
 
 using namespace mcp_supa;
 using tools::HttpCallInputs;
@@ -108,6 +109,10 @@ TEST_CASE("Storage tools are the storage family on the Http backend", "[storage]
 		CHECK(e.destructive == destroys);
 	}
 	CHECK(n == 13);
+	// Asked for an executor job by name, a Storage tool refuses instead of crashing.
+	std::string err;
+	CHECK_FALSE(tools::build_job("list_buckets", Json::object(), tools::CallLimits(), err));
+	CHECK_THAT(err, Catch::Contains("not an executor tool"));
 }
 
 TEST_CASE("requests go to the documented routes with the caller's own JWT", "[storage]")

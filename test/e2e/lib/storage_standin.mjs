@@ -11,6 +11,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -40,12 +41,15 @@ export class StorageStandin {
   }
 
   get url() {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
   }
 
-  async start(port) {
+  // Listens on port; with tls ({key, cert} in PEM) as HTTPS.
+  async start(port, { tls = this.tls } = {}) {
     this.port = port;
-    this.server = http.createServer((req, res) => this.handle(req, res));
+    this.tls = tls;
+    const handler = (req, res) => this.handle(req, res);
+    this.server = tls ? https.createServer(tls, handler) : http.createServer(handler);
     this.connections = this.connections ?? 0; // TCP connections accepted (reuse shows here)
     this.server.on('connection', () => { this.connections++; });
     await new Promise((resolve, reject) => {
