@@ -49,6 +49,10 @@ after(async () => {
 test('a token signed by the fetched key is accepted', async () => {
   assert.ok(await waitFor(async () => (await status(sign('key-a', keyA.privateKey))) === 200, { timeoutMs: 5000 }));
   assert.match(cluster.log(), /loaded 1 signing keys from http:\/\/127\.0\.0\.1/);
+  // The fetch goes through the outbound client's "jwks" circuit breaker, which /ready shows.
+  const ready = await (await fetch(`${cluster.mcpUrl}/ready`)).json();
+  assert.equal(ready.upstreams.jwks.state, 'closed');
+  assert.equal(ready.upstreams.jwks.consecutive_failures, 0);
 });
 
 test('a rotated key is fetched on its first unknown kid, and refetches are limited', async () => {
