@@ -48,7 +48,8 @@ before(async () => {
   cluster.extraConf = {
     'mcp_supa.storage_url': `'${standin.url}'`,
     'mcp_supa.storage_api_key': `'${API_KEY}'`,
-    'mcp_supa.storage_timeout': "'8s'",
+    // Long enough that the stall test's SQL calls surely finish first on a loaded machine.
+    'mcp_supa.storage_timeout': "'15s'",
     // A 5 MiB upload is about 7 MB of base64 inside the MCP request.
     'mcp_supa.max_request_bytes': "'16MB'",
     'mcp_supa.auth_fail_limit': "'0'",
@@ -311,7 +312,7 @@ test('a stalled Storage times out while execute_sql calls keep answering', async
     assert.equal(settled, false, 'the stalled Storage call ended before the other calls');
     const r = await pending;
     assert.equal(r.isError, true);
-    assert.match(text(r), /did not answer within mcp_supa\.storage_timeout \(8000 ms\)/);
+    assert.match(text(r), /did not answer within mcp_supa\.storage_timeout \(15000 ms\)/);
   } finally {
     standin.mode = 'ok';
     standin.stallOnly = /./;
