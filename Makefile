@@ -83,6 +83,7 @@ PURE_OBJS = \
 	src/tools/arguments.o \
 	src/tools/sql.o \
 	src/tools/catalog.o \
+	src/tools/scope.o \
 	src/auth/authenticator.o \
 	src/auth/rate_limiter.o \
 	src/auth/client_address.o \
@@ -90,6 +91,7 @@ PURE_OBJS = \
 	src/config/settings.o \
 	src/core/admission.o \
 	src/core/gateway_core.o \
+	src/core/protected_resource.o \
 	src/net/router.o \
 	src/net/listen.o \
 	src/auth/jwt.o \
