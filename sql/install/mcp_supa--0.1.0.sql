@@ -179,7 +179,7 @@ BEGIN
     RAISE EXCEPTION 'no user % in auth.users', user_id USING ERRCODE = '42704';
   END IF;
   IF u.banned_until IS NOT NULL AND u.banned_until > now() THEN
-    RAISE EXCEPTION 'user % is banned until %', user_id, u.banned_until USING ERRCODE = '42501';
+    RAISE EXCEPTION 'user % is banned', user_id USING ERRCODE = '42501';
   END IF;
   RETURN jsonb_strip_nulls(jsonb_build_object(
     'sub', u.id::text,
@@ -336,8 +336,8 @@ BEGIN
   IF expires_at IS NULL THEN
     expires_at := now() + longest;
   ELSIF expires_at > now() + longest THEN
-    RAISE EXCEPTION 'expires_at is more than % away (mcp_supa.max_key_lifetime)', longest
-      USING ERRCODE = '22023';
+    RAISE EXCEPTION 'expires_at is more than % away (mcp_supa.max_key_lifetime)',
+      current_setting('mcp_supa.max_key_lifetime') USING ERRCODE = '22023';
   END IF;
   -- One creation per user at a time, so two concurrent calls cannot both pass the limit.
   PERFORM pg_advisory_xact_lock(hashtext('mcp_supa.user_keys'), hashtext(uid::text));

@@ -314,13 +314,15 @@ constexpr Setting kSettings[] = {
         .gateway("auth_issuer", &G::auth_issuer),
     bool_setting("self_service_keys", false,
                  "Sets whether signed-in users may create API keys for themselves.",
-                 "mcp_supa.create_my_api_key(), granted to authenticated."),
+                 "mcp_supa.create_my_api_key(), granted to authenticated.")
+        .context(C::Superuser),
     int_setting("max_key_lifetime", 90 * 86400, 60, 3650 * 86400,
                 "Sets the longest a self-service API key may live.", nullptr)
-        .unit(U::Seconds),
+        .unit(U::Seconds)
+        .context(C::Superuser),
     int_setting("max_keys_per_user", 10, 1, 1000,
-                "Sets the most active API keys a user may have for self-service creation.",
-                nullptr),
+                "Sets the most active API keys a user may have for self-service creation.", nullptr)
+        .context(C::Superuser),
 };
 
 // A unit's name and size in base units, largest first per family (as PostgreSQL's SHOW).

@@ -148,8 +148,7 @@ void respond_rpc_error(lws *wsi, HttpConn &c, unsigned status, int code, const s
 	respond(wsi, c, status, mcp::make_error(nullptr, code, msg).dump());
 }
 
-void respond_unauthorized(lws *wsi, HttpConn &c, const std::string &why,
-                          const GatewayConfig &cfg)
+void respond_unauthorized(lws *wsi, HttpConn &c, const std::string &why, const GatewayConfig &cfg)
 {
 	// why may quote a token's own claims: never put them raw into a header.
 	bool sent = !c.headers.authorization.empty() || !c.headers.apikey.empty();
