@@ -163,6 +163,15 @@ BEGIN
   END IF;
 END $$;
 
+-- True when there is an auth.users table (Supabase Auth's); needs no privilege on auth.
+CREATE FUNCTION mcp_supa.has_auth_users() RETURNS boolean
+LANGUAGE sql STABLE
+AS $$
+  SELECT EXISTS (SELECT FROM pg_catalog.pg_class c
+                   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                  WHERE n.nspname = 'auth' AND c.relname = 'users' AND c.relkind IN ('r', 'p', 'v'))
+$$;
+
 -- The claims Supabase Auth would put in the access token of a user of auth.users: refuses an
 -- unknown, deleted or banned user.
 CREATE FUNCTION mcp_supa.user_claims(user_id uuid) RETURNS jsonb
@@ -171,7 +180,7 @@ AS $$
 DECLARE
   u record;
 BEGIN
-  IF to_regclass('auth.users') IS NULL THEN
+  IF NOT mcp_supa.has_auth_users() THEN
     RAISE EXCEPTION 'there is no auth.users table (Supabase Auth)' USING ERRCODE = '42P01';
   END IF;
   SELECT * INTO u FROM auth.users au WHERE au.id = user_claims.user_id;
@@ -242,9 +251,10 @@ BEGIN
   END IF;
   PERFORM mcp_supa.check_tool_scope(tools);
   -- A sub naming a user of auth.users binds the key to that user.
-  IF claims->>'sub' ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-     AND to_regclass('auth.users') IS NOT NULL THEN
-    EXECUTE 'SELECT id FROM auth.users WHERE id = $1' INTO bound USING (claims->>'sub')::uuid;
+  IF claims->>'sub' ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
+    IF mcp_supa.has_auth_users() THEN
+      EXECUTE 'SELECT id FROM auth.users WHERE id = $1' INTO bound USING (claims->>'sub')::uuid;
+    END IF;
   END IF;
   secret := 'mcps_' || mcp_supa.random_token(32);
   INSERT INTO mcp_supa.api_key_store (name, key_hash, prefix, role, claims, read_only, expires_at,
@@ -399,7 +409,7 @@ AS $$
 DECLARE
   live mcp_supa.api_key_store[];
 BEGIN
-  IF to_regclass('auth.users') IS NULL THEN
+  IF NOT mcp_supa.has_auth_users() THEN
     SELECT array_agg(s ORDER BY s.name) INTO live FROM mcp_supa.api_key_store s
      WHERE s.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > now())
        AND s.user_id IS NULL;
