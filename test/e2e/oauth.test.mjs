@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import WebSocket from 'ws';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
@@ -86,6 +87,17 @@ test('the protected-resource metadata names Supabase Auth and the resource; 401s
   const bad = await rawPost(cluster.mcpUrl, init, { Authorization: 'Bearer not-a-jwt' });
   assert.equal(bad.status, 401);
   assert.match(bad.headers.get('www-authenticate'), new RegExp(`resource_metadata="${metadataUrl}", error="invalid_token"`));
+  // A refused WebSocket upgrade carries the same challenge.
+  const refused = await new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${cluster.mcpUrl.replace(/^http/, 'ws')}/mcp`, ['mcp']);
+    ws.on('unexpected-response', (_req, res) => {
+      resolve({ status: res.statusCode, challenge: res.headers['www-authenticate'] });
+      ws.terminate();
+    });
+    ws.on('open', () => reject(new Error('the upgrade was accepted without a token')));
+    ws.on('error', () => {});
+  });
+  assert.deepEqual(refused, { status: 401, challenge: `Bearer realm="mcp_supa", resource_metadata="${metadataUrl}"` });
 });
 
 test('the SDK signs the user in (registration, PKCE code, token) and its calls run as that user', async () => {
