@@ -30,4 +30,18 @@ bool every_tool(const std::vector<std::string> &features, const auth::Principal 
 	return !caller.tools_limited && features.size() == 1 && features[0] == "all";
 }
 
+std::vector<std::string> unmatched_names(const std::vector<std::string> &names)
+{
+	std::vector<std::string> out;
+	for (const std::string &n : names) {
+		const auto &all = registry().entries();
+		bool known = n == "all" || std::any_of(all.begin(), all.end(), [&](const ToolEntry &t) {
+			             return t.name == n || t.family == n;
+		             });
+		if (!known)
+			out.push_back(n);
+	}
+	return out;
+}
+
 } // namespace mcp_supa::tools

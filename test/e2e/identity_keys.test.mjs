@@ -199,7 +199,7 @@ test('a JWT\'s mcp_tools claim limits its caller the same way; a malformed one i
 });
 
 test('mcp_supa.features limits every caller; a reload changes it', async () => {
-  await query("alter system set mcp_supa.features = 'catalog'");
+  await query("alter system set mcp_supa.features = 'catalog, no_such_family'");
   await cluster.reload();
   try {
     const names = await waitFor(async () => {
@@ -210,6 +210,7 @@ test('mcp_supa.features limits every caller; a reload changes it', async () => {
     assert.ok(names, 'the reload reached the gateway');
     assert.ok(names.includes('list_tables'));
     assert.ok(!names.includes('explain_query'));
+    assert.match(cluster.log(), /mcp_supa.features names "no_such_family", which is no tool or tool family/);
     const c = await connectHttp(cluster.mcpUrl, tok.service);
     try {
       await assert.rejects(c.callTool({ name: 'execute_sql', arguments: { query: 'select 1' } }),

@@ -141,6 +141,8 @@ TEST_CASE("tool scopes match tool names and families from the registry", "[tools
 	key.auth_method = "jwt";
 	CHECK(tools::tool_refusal(*t, {"all"}, key).find("mcp_tools") != std::string::npos);
 	CHECK(tools::tool_refusal(*t, {"all", "sql"}, everyone).empty());
+	CHECK(tools::unmatched_names({"all", "sql", catalog[0], "sqll"}) ==
+	      std::vector<std::string>{"sqll"});
 }
 
 TEST_CASE("mcp_supa.features is all or a list of names", "[config][identity]")

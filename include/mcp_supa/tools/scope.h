@@ -24,4 +24,7 @@ std::string tool_refusal(const ToolEntry &tool, const std::vector<std::string> &
 // True when every tool is in reach (features is "all" and the caller has no scope).
 bool every_tool(const std::vector<std::string> &features, const auth::Principal &caller);
 
+// The names in the list that match no tool and no family of the registry ("all" matches).
+std::vector<std::string> unmatched_names(const std::vector<std::string> &names);
+
 } // namespace mcp_supa::tools
