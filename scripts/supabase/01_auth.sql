@@ -13,7 +13,7 @@ CREATE TABLE IF NOT EXISTS auth.users (
   raw_user_meta_data jsonb,
   created_at timestamptz DEFAULT now(),
   updated_at timestamptz DEFAULT now(),
-  phone text UNIQUE DEFAULT NULL,
+  phone text DEFAULT NULL,
   banned_until timestamptz,
   deleted_at timestamptz,
   is_anonymous boolean NOT NULL DEFAULT false
