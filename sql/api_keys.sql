@@ -52,6 +52,9 @@ DROP EXTENSION mcp_supa;
 CREATE EXTENSION mcp_supa;
 -- The claims Supabase Auth would issue Alice.
 SELECT mcp_supa.user_claims('11111111-1111-1111-1111-111111111111');
+-- A user without metadata, email or phone gets empty ones, as in Supabase's tokens.
+INSERT INTO auth.users (id) VALUES ('55555555-5555-5555-5555-555555555555');
+SELECT mcp_supa.user_claims('55555555-5555-5555-5555-555555555555');
 SELECT length(mcp_supa.create_user_api_key('11111111-1111-1111-1111-111111111111', 'alice-claude')) AS secret_length;
 SELECT name, role, claims->>'sub' AS sub, claims->>'email' AS email, user_id, tools, self_service, active
   FROM mcp_supa.api_keys;

@@ -190,14 +190,15 @@ BEGIN
   IF u.banned_until IS NOT NULL AND u.banned_until > now() THEN
     RAISE EXCEPTION 'user % is banned', user_id USING ERRCODE = '42501';
   END IF;
-  RETURN jsonb_strip_nulls(jsonb_build_object(
+  -- Read through jsonb: older Supabase Auth versions have no phone or is_anonymous column.
+  RETURN jsonb_build_object(
     'sub', u.id::text,
-    'email', coalesce(u.email, ''),
-    'phone', coalesce(u.phone, ''),
-    'aud', coalesce(nullif(u.aud, ''), 'authenticated'),
-    'app_metadata', coalesce(u.raw_app_meta_data, '{}'),
-    'user_metadata', coalesce(u.raw_user_meta_data, '{}'),
-    'is_anonymous', coalesce(u.is_anonymous, false)));
+    'email', coalesce(to_jsonb(u)->>'email', ''),
+    'phone', coalesce(to_jsonb(u)->>'phone', ''),
+    'aud', coalesce(nullif(to_jsonb(u)->>'aud', ''), 'authenticated'),
+    'app_metadata', coalesce(nullif(to_jsonb(u)->'raw_app_meta_data', 'null'), '{}'),
+    'user_metadata', coalesce(nullif(to_jsonb(u)->'raw_user_meta_data', 'null'), '{}'),
+    'is_anonymous', coalesce((to_jsonb(u)->>'is_anonymous')::boolean, false));
 END $$;
 
 -- Creates a key and returns its secret (shown only this once). claims may carry any claim, sub
