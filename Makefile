@@ -88,6 +88,7 @@ PURE_OBJS = \
 	src/common/base64.o \
 	src/auth/jwt_signer.o \
 	src/net/circuit_breaker.o \
+	src/tools/scope.o \
 	src/auth/authenticator.o \
 	src/auth/rate_limiter.o \
 	src/auth/client_address.o \
@@ -95,6 +96,7 @@ PURE_OBJS = \
 	src/config/settings.o \
 	src/core/admission.o \
 	src/core/gateway_core.o \
+	src/core/protected_resource.o \
 	src/net/router.o \
 	src/net/listen.o \
 	src/auth/jwt.o \

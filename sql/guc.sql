@@ -31,6 +31,12 @@ ALTER SYSTEM SET mcp_supa.auth_fail_limit = '10/week';
 ALTER SYSTEM SET mcp_supa.auth_ban_time = '0';
 ALTER SYSTEM SET mcp_supa.allowed_statements = 'select, drop_everything';
 ALTER SYSTEM SET mcp_supa.jwks = '{"keys": []}';
+ALTER SYSTEM SET mcp_supa.features = 'sql, Bad!';
+ALTER SYSTEM SET mcp_supa.features = 'all, sql';
+ALTER SYSTEM SET mcp_supa.features = '';
+ALTER SYSTEM SET mcp_supa.auth_issuer = 'project.supabase.co/auth/v1';
+ALTER SYSTEM SET mcp_supa.max_keys_per_user = 0;
+ALTER SYSTEM SET mcp_supa.max_key_lifetime = '3651d';
 -- A session cannot lift read-only mode or change limits for itself.
 SET mcp_supa.read_only = off;
 SET mcp_supa.max_rows = 1000000;

@@ -12,7 +12,11 @@ CREATE TABLE IF NOT EXISTS auth.users (
   raw_app_meta_data jsonb,
   raw_user_meta_data jsonb,
   created_at timestamptz DEFAULT now(),
-  updated_at timestamptz DEFAULT now()
+  updated_at timestamptz DEFAULT now(),
+  phone text DEFAULT NULL,
+  banned_until timestamptz,
+  deleted_at timestamptz,
+  is_anonymous boolean NOT NULL DEFAULT false
 );
 ALTER TABLE auth.users OWNER TO supabase_auth_admin;
 

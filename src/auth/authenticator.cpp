@@ -34,6 +34,22 @@ std::string sha256_hex(const std::string &s)
 	return common::hex_encode(digest, sizeof(digest));
 }
 
+// Reads a list of tool and family names (a JSON array of strings, at most kMaxToolNames);
+// false when it is something else.
+bool read_tool_names(const nlohmann::json &v, std::vector<std::string> &out)
+{
+	constexpr std::size_t kMaxToolNames = 100;
+	if (!v.is_array() || v.size() > kMaxToolNames)
+		return false;
+	out.clear();
+	for (const auto &name : v) {
+		if (!name.is_string() || name.get_ref<const std::string &>().size() > 63)
+			return false;
+		out.push_back(name.get<std::string>());
+	}
+	return true;
+}
+
 } // namespace
 
 std::string pick_token(const std::string &authorization, const std::string &apikey)
@@ -93,6 +109,12 @@ void Authenticator::set_api_keys(const nlohmann::json &keys)
 			key.claims = k.contains("claims") && k["claims"].is_object() ? k["claims"]
 			                                                             : nlohmann::json::object();
 			key.read_only = k.value("read_only", false);
+			// A key whose tools cannot be read gets none (fail closed).
+			if (k.contains("tools") && !k["tools"].is_null()) {
+				key.tools_limited = true;
+				if (!read_tool_names(k["tools"], key.tools))
+					key.tools.clear();
+			}
 			key.expires_at = k.contains("expires_at") && k["expires_at"].is_number()
 			                     ? k["expires_at"].get<double>()
 			                     : 0;
@@ -122,8 +144,11 @@ AuthResult Authenticator::authenticate_key(const std::string &token, int64_t now
 	r.principal.auth_method = "api_key";
 	r.principal.read_only = k.read_only;
 	r.principal.api_key_hash = hash;
+	r.principal.tools_limited = k.tools_limited;
+	r.principal.tools = k.tools;
 	r.principal.claims = k.claims;
-	// Like a JWT's: what auth.role() and auth.jwt() see. No sub: the key is no user.
+	// Like a JWT's: what auth.role() and auth.jwt() see. A sub in the claims makes the key act
+	// as that user; the principal (audit, sessions) stays the key's name.
 	r.principal.claims["role"] = k.role;
 	r.principal.claims["mcp_key"] = k.name;
 	return r;
@@ -201,6 +226,16 @@ AuthResult Authenticator::authenticate_jwt(const std::string &token, int64_t now
 	auto sub = claims.find("sub");
 	if (sub != claims.end() && sub->is_string())
 		r.principal.subject = sub->get<std::string>();
+	auto scope = claims.find(kToolsClaim);
+	if (scope != claims.end()) {
+		if (!read_tool_names(*scope, r.principal.tools)) {
+			r.ok = false;
+			r.error = std::string("invalid token: ") + kToolsClaim +
+			          " must be an array of at most 100 tool or tool family names";
+			return r;
+		}
+		r.principal.tools_limited = true;
+	}
 	r.principal.auth_method = "jwt";
 	r.principal.claims = claims;
 	return r;

@@ -2,6 +2,7 @@
 #include "mcp_supa/config/gateway_config.h"
 #include "mcp_supa/common/text.h"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <cctype>
 #include <nlohmann/json.hpp>
@@ -104,6 +105,26 @@ std::vector<std::string> parse_role_list(std::string_view value)
 			if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'))
 				throw ConfigError("\"" + r + "\" is not a plain role name");
 	}
+	return out;
+}
+
+std::vector<std::string> parse_feature_list(std::string_view value)
+{
+	std::vector<std::string> out = common::split_list(value);
+	if (out.empty())
+		throw ConfigError("mcp_supa.features must name at least one tool family or tool (or all)");
+	for (const auto &f : out) {
+		if (f.size() > 63)
+			throw ConfigError("feature \"" + f + "\" is longer than 63 bytes");
+		for (char c : f)
+			if (!(std::islower(static_cast<unsigned char>(c)) ||
+			      std::isdigit(static_cast<unsigned char>(c)) || c == '_'))
+				throw ConfigError("\"" + f +
+				                  "\" is not a tool family or tool name (lowercase letters, "
+				                  "digits, \"_\"; such as sql, catalog, rows, storage)");
+	}
+	if (out.size() > 1 && std::find(out.begin(), out.end(), "all") != out.end())
+		throw ConfigError("mcp_supa.features: \"all\" stands alone");
 	return out;
 }
 

@@ -97,6 +97,19 @@ void check_public_url(std::string_view v)
 		throw ConfigError("mcp_supa.public_url must be an http:// or https:// URL.");
 }
 
+// Refuses an authorization server that is not an http:// or https:// URL.
+void check_auth_issuer(std::string_view v)
+{
+	if (!v.empty() && !valid_jwks_url(v))
+		throw ConfigError("mcp_supa.auth_issuer must be an http:// or https:// URL.");
+}
+
+// Refuses feature lists that name no tool family or tool.
+void check_features(std::string_view v)
+{
+	parse_feature_list(v);
+}
+
 // Refuses JWKS URLs the gateway could not fetch.
 void check_jwks_url(std::string_view v)
 {
@@ -331,6 +344,30 @@ constexpr Setting kSettings[] = {
                  "Sets the CA certificates (PEM) that verify https Storage and JWKS servers.",
                  "Empty: the system's trusted CAs. Read when the gateway starts.")
         .gateway("storage_ca_file", &G::storage_ca_file),
+    // Identity for assistants (docs/api_keys.md, docs/security.md).
+    text_setting("features", "all", "Sets the tool families and tools this server offers.",
+                 "Comma-separated families (sql, catalog, rows, storage) or tool names, or all. "
+                 "Other tools are absent from tools/list and refused.")
+        .checked(check_features)
+        .gateway("features", &G::features, parse_feature_list),
+    text_setting("auth_issuer", "",
+                 "Sets the OAuth authorization server (Supabase Auth URL) MCP clients sign in "
+                 "with.",
+                 "Named in /.well-known/oauth-protected-resource and in 401 answers; empty: no "
+                 "OAuth metadata is served.")
+        .checked(check_auth_issuer)
+        .gateway("auth_issuer", &G::auth_issuer),
+    bool_setting("self_service_keys", false,
+                 "Sets whether signed-in users may create API keys for themselves.",
+                 "mcp_supa.create_my_api_key(), granted to authenticated.")
+        .context(C::Superuser),
+    int_setting("max_key_lifetime", 90 * 86400, 60, 3650 * 86400,
+                "Sets the longest a self-service API key may live.", nullptr)
+        .unit(U::Seconds)
+        .context(C::Superuser),
+    int_setting("max_keys_per_user", 10, 1, 1000,
+                "Sets the most active API keys a user may have for self-service creation.", nullptr)
+        .context(C::Superuser),
 };
 
 // A unit's name and size in base units, largest first per family (as PostgreSQL's SHOW).

@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "mcp_supa/common/log.h"
+#include "mcp_supa/tools/scope.h"
 
 namespace mcp_supa
 {
@@ -30,6 +31,10 @@ void GatewayCore::apply_limits()
 	auth_failures.configure(auth::parse_rate(cfg.auth_fail_limit),
 	                        int64_t(cfg.auth_ban_seconds) * 1000);
 	trusted_proxies = auth::parse_address_ranges(cfg.trusted_proxies);
+	// A misspelt family would silently hide tools: say so once per configuration.
+	for (const std::string &name : tools::unmatched_names(cfg.features))
+		log(LogLevel::Warning, "mcp_supa.features names \"%s\", which is no tool or tool family",
+		    name.c_str());
 }
 
 void GatewayCore::reconfigure(GatewayConfig c)

@@ -10,6 +10,7 @@
 #include "mcp_supa/mcp/audit.h"
 #include "mcp_supa/tools/registry.h"
 #include "mcp_supa/tools/results.h"
+#include "mcp_supa/tools/scope.h"
 
 namespace mcp_supa::mcp
 {
@@ -123,9 +124,22 @@ std::string tools_page_text(const Json &all, std::size_t start)
 
 } // namespace
 
-Json McpServer::tools_list(const Message &m)
+// The definitions of the tools a caller may use, in tools/list order.
+Json McpServer::visible_definitions(const Principal &caller) const
 {
-	const Json &all = tools::registry().definitions();
+	Json out = Json::array();
+	for (const tools::ToolEntry &t : tools::registry().entries())
+		if (tools::tool_refusal(t, cfg_->features, caller).empty())
+			out.push_back(t.definition);
+	return out;
+}
+
+Json McpServer::tools_list(const Message &m, const Principal &caller)
+{
+	// Every tool: the cached pages; a scope or mcp_supa.features: a list of its own.
+	bool every = tools::every_tool(cfg_->features, caller);
+	Json scoped = every ? Json() : visible_definitions(caller);
+	const Json &all = every ? tools::registry().definitions() : scoped;
 	std::size_t start = 0;
 	if (m.params.is_object() && m.params.contains("cursor")) {
 		const Json &c = m.params["cursor"];
@@ -140,6 +154,8 @@ Json McpServer::tools_list(const Message &m)
 			return make_error(m.id, rpc_error::kInvalidParams, "invalid cursor");
 		}
 	}
+	if (!every)
+		return make_result_text(m.id, tools_page_text(all, start));
 	auto cached = tools_pages_.find(start);
 	if (cached == tools_pages_.end())
 		cached = tools_pages_.emplace(start, tools_page_text(all, start)).first;
@@ -175,6 +191,16 @@ void McpServer::tools_call(const Message &m, Session &session, const CallContext
 		record.request_id = m.id.is_string() ? m.id.get<std::string>() : m.id.dump();
 		record.tool = name;
 		record.arguments = args.dump(-1, ' ', false, Json::error_handler_t::replace);
+	}
+	std::string refusal = tools::tool_refusal(*tool, cfg_->features, ctx.principal);
+	if (!refusal.empty()) {
+		if (auditing) {
+			record.status = "refused";
+			record.message = refusal;
+			audit_(std::move(record));
+		}
+		reply(make_error(m.id, rpc_error::kInvalidParams, refusal));
+		return;
 	}
 	if (tool->backend == tools::Backend::Http) {
 		auto call = std::make_shared<PendingCall>();
@@ -478,7 +504,7 @@ void McpServer::handle(const Json &message, Session &session, const CallContext 
 		return;
 	}
 	if (m.method == "tools/list")
-		reply(tools_list(m));
+		reply(tools_list(m, ctx.principal));
 	else if (m.method == "tools/call")
 		tools_call(m, session, ctx, reply);
 	else if (m.method == "logging/setLevel") {

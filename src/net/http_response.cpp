@@ -1,5 +1,6 @@
 // Writing HTTP responses with libwebsockets (include/mcp_supa/net/http_response.h).
 #include "mcp_supa/net/http_response.h"
+#include "mcp_supa/core/protected_resource.h"
 
 #include <cstring>
 #include <libwebsockets.h>
@@ -147,13 +148,11 @@ void respond_rpc_error(lws *wsi, HttpConn &c, unsigned status, int code, const s
 	respond(wsi, c, status, mcp::make_error(nullptr, code, msg).dump());
 }
 
-void respond_unauthorized(lws *wsi, HttpConn &c, const std::string &why)
+void respond_unauthorized(lws *wsi, HttpConn &c, const std::string &why, const GatewayConfig &cfg)
 {
 	// why may quote a token's own claims: never put them raw into a header.
-	std::string desc = header_safe(why);
-	c.www_authenticate = "Bearer realm=\"mcp_supa\"";
-	if (!c.headers.authorization.empty() || !c.headers.apikey.empty())
-		c.www_authenticate += ", error=\"invalid_token\", error_description=\"" + desc + "\"";
+	bool sent = !c.headers.authorization.empty() || !c.headers.apikey.empty();
+	c.www_authenticate = core::bearer_challenge(cfg, sent, header_safe(why));
 	respond(wsi, c, 401, error_body(401, why));
 }
 
@@ -210,15 +209,16 @@ int keep_lingering(lws *wsi, HttpConn &c)
 	return 0;
 }
 
-void respond_refused(lws *wsi, HttpConn &c, const core::Decision &d)
+void respond_refused(lws *wsi, HttpConn &c, const core::Decision &d, const GatewayConfig &cfg)
 {
 	if (d.status == 429)
 		respond_too_many(wsi, c, d.retry_ms, d.setting);
 	else
-		respond_unauthorized(wsi, c, d.auth.error);
+		respond_unauthorized(wsi, c, d.auth.error, cfg);
 }
 
-bool write_refusal(lws *wsi, unsigned status, const std::string &body, int64_t retry_ms)
+bool write_refusal(lws *wsi, unsigned status, const std::string &body, int64_t retry_ms,
+                   const std::string &challenge)
 {
 	constexpr std::size_t kRoom = 1024;
 	unsigned char *start = write_scratch(LWS_PRE + kRoom + body.size()) + LWS_PRE;
@@ -230,7 +230,7 @@ bool write_refusal(lws *wsi, unsigned status, const std::string &body, int64_t r
 	};
 	if (lws_add_http_common_headers(wsi, status, "application/json", body.size(), &p, end) ||
 	    add("cache-control:", "no-store") ||
-	    (status == 401 && add("www-authenticate:", "Bearer realm=\"mcp_supa\"")) ||
+	    (status == 401 && add("www-authenticate:", challenge)) ||
 	    (retry_ms > 0 &&
 	     add("retry-after:", std::to_string(core::retry_after_seconds(retry_ms)))) ||
 	    lws_finalize_http_header(wsi, &p, end))

@@ -2,6 +2,7 @@
 #include "mcp_supa/net/router.h"
 
 #include "mcp_supa/common/text.h"
+#include "mcp_supa/core/protected_resource.h"
 
 #include <nlohmann/json.hpp>
 
@@ -21,6 +22,11 @@ RouteMatch route_request(std::string_view method, std::string_view path)
 	if (path == "/ready") {
 		if (method == "GET" || method == "HEAD")
 			return {Route::Ready};
+		return {Route::MethodNotAllowed, "GET, HEAD"};
+	}
+	if (core::protected_resource_path(path)) {
+		if (method == "GET" || method == "HEAD")
+			return {Route::ProtectedResource};
 		return {Route::MethodNotAllowed, "GET, HEAD"};
 	}
 	if (path == "/mcp") {

@@ -1,6 +1,7 @@
 // MCP Streamable HTTP at /mcp, /health and /ready (include/mcp_supa/net/streamable_http.h).
 // No C++ exception may cross an lws frame: the callback catches and returns -1.
 #include "mcp_supa/net/streamable_http.h"
+#include "mcp_supa/core/protected_resource.h"
 
 #include <cstdlib>
 #include <libwebsockets.h>
@@ -100,6 +101,16 @@ int StreamableHttp::request(lws *wsi, HttpConn &c)
 			respond(wsi, c, n > 0 ? 200 : 503, body.dump());
 			return 0;
 		}
+		case Route::ProtectedResource: {
+			std::string doc = core::protected_resource_body(cfg);
+			if (doc.empty())
+				respond(wsi, c, 404,
+				        error_body(404, "no authorization server is configured "
+				                        "(mcp_supa.auth_issuer)"));
+			else
+				respond(wsi, c, 200, std::move(doc));
+			return 0;
+		}
 		case Route::MethodNotAllowed:
 			c.allow = match.allow;
 			c.close_after = c.method == "POST" || c.method == "PUT" || c.method == "PATCH";
@@ -140,7 +151,7 @@ int StreamableHttp::request(lws *wsi, HttpConn &c)
 	core::Decision admitted = admit_request(
 	    loop_, c.headers, auth::pick_token(c.headers.authorization, c.headers.apikey));
 	if (!admitted.admitted()) {
-		respond_refused(wsi, c, admitted);
+		respond_refused(wsi, c, admitted, cfg);
 		return 0;
 	}
 	c.principal = std::move(admitted.auth.principal);

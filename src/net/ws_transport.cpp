@@ -2,6 +2,7 @@
 // frame, authentication on the upgrade (Authorization header, apikey header, or an
 // "mcp.auth.<token>" subprotocol entry for browsers). Each connection is one MCP session.
 #include "mcp_supa/net/ws_transport.h"
+#include "mcp_supa/core/protected_resource.h"
 
 #include <cstring>
 #include <ctime>
@@ -90,7 +91,9 @@ int WsTransport::confirm_upgrade(lws *wsi)
 		return 0; // the upgrade goes on to filter()
 	log(LogLevel::Debug, "refused WebSocket upgrade from %s: %u %s", h.peer.c_str(), status,
 	    why.c_str());
-	return write_refusal(wsi, status, error_body(int(status), why), retry_ms) ? -1 : 1;
+	std::string challenge = core::bearer_challenge(
+	    cfg, !h.authorization.empty() || !h.apikey.empty(), header_safe(why));
+	return write_refusal(wsi, status, error_body(int(status), why), retry_ms, challenge) ? -1 : 1;
 }
 
 std::string WsTransport::credential(lws *wsi, const RequestHeaders &h)

@@ -379,12 +379,9 @@ long guarded_owner_work(OwnerWork work, char *errbuf, std::size_t errlen, int *c
 	return n;
 }
 
-const char *kApiKeysSql =
-    "SELECT coalesce(json_agg(json_build_object('hash', encode(key_hash, 'hex'), 'name', name, "
-    "'role', role, 'claims', claims, 'read_only', read_only, 'expires_at', "
-    "extract(epoch FROM expires_at))), '[]')::text FROM (SELECT * FROM mcp_supa.api_key_store "
-    "WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) "
-    "ORDER BY name LIMIT 100000) k";
+// The keys the gateway accepts (SQL decides: revoked, expired, and keys of deleted or banned
+// users of auth.users are left out).
+const char *kApiKeysSql = "SELECT mcp_supa.live_api_keys()";
 
 // Deeper JSON than this is stored as text: jsonb_in would run out of stack (54001).
 constexpr int kMaxAuditJsonDepth = 1000;

@@ -97,12 +97,12 @@ test('an expired key is refused', async () => {
 test('bad requests for keys fail clearly; only a superuser keys an admin role', async () => {
   await assert.rejects(createKey('nobody', 'no_such_role'), /does not exist/);
   await assert.rejects(createKey('bad name!', 'anon'), /key name/);
-  await assert.rejects(createKey('forge', 'anon', JSON.stringify({ role: 'service_role' })), /may not set/);
+  await assert.rejects(createKey('forge', 'anon', JSON.stringify({ role: 'service_role' })), /claims set "role" to "service_role", but the key's role is "anon"/);
   await assert.rejects(createKey('past', 'anon', '{}', '2000-01-01'), /past/);
   await assert.rejects(createKey('ci-bot', 'anon'), /duplicate key/);
   await cluster.query('create role key_admin login createrole');
   await cluster.query('grant usage on schema mcp_supa to key_admin');
-  await cluster.query('grant execute on function mcp_supa.create_api_key(text, text, jsonb, timestamptz, boolean) to key_admin');
+  await cluster.query('grant execute on function mcp_supa.create_api_key(text, text, jsonb, timestamptz, boolean, text[]) to key_admin');
   await cluster.query('grant execute on function mcp_supa.random_token(int) to key_admin');
   await cluster.query('grant insert on mcp_supa.api_key_store to key_admin');
   const c = await cluster.connect({ user: 'key_admin' });

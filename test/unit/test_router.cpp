@@ -139,3 +139,17 @@ TEST_CASE("Accept headers are matched with wildcards and parameters", "[router]"
 	CHECK_FALSE(accepts("", "application/json"));
 	CHECK(accepts("Application/JSON; charset=utf-8", "application/json"));
 }
+
+TEST_CASE("the OAuth protected-resource metadata has its route, GET and HEAD only", "[router]")
+{
+	CHECK(route_request("GET", "/.well-known/oauth-protected-resource").route ==
+	      Route::ProtectedResource);
+	CHECK(route_request("GET", "/.well-known/oauth-protected-resource/mcp").route ==
+	      Route::ProtectedResource);
+	CHECK(route_request("HEAD", "/.well-known/oauth-protected-resource?x=1").route ==
+	      Route::ProtectedResource);
+	CHECK(route_request("POST", "/.well-known/oauth-protected-resource").route ==
+	      Route::MethodNotAllowed);
+	CHECK(route_request("GET", "/.well-known/oauth-protected-resources").route == Route::NotFound);
+	CHECK(route_request("GET", "/.well-known/oauth-authorization-server").route == Route::NotFound);
+}

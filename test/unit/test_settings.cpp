@@ -39,6 +39,8 @@ const std::map<std::string, std::string> kGoodText = {
     {"storage_url", "https://project.supabase.co/storage/v1"},
     {"storage_api_key", "eyJhbGciOiJIUzI1NiJ9.anon.key"},
     {"storage_ca_file", "/etc/ssl/certs/ca-certificates.crt"},
+    {"features", "sql,catalog,list_tables"},
+    {"auth_issuer", "https://project.supabase.co/auth/v1"},
 };
 
 // A refused value, and what the refusal says, for every setting with a validator (the same
@@ -60,6 +62,11 @@ const std::map<std::string, std::pair<std::string, std::string>> kBadText = {
     {"jwks_url",
      {"ftp://example.com/jwks", "mcp_supa.jwks_url must be an http:// or https:// URL."}},
     {"public_url", {"example.com/mcp", "mcp_supa.public_url must be an http:// or https:// URL."}},
+    {"features",
+     {"sql, Bad!", "\"Bad!\" is not a tool family or tool name (lowercase letters, digits, "
+                   "\"_\"; such as sql, catalog, rows, storage)"}},
+    {"auth_issuer",
+     {"project.supabase.co/auth/v1", "mcp_supa.auth_issuer must be an http:// or https:// URL."}},
     {"allowed_statements",
      {"select, drop_everything",
       "\"drop_everything\" is not a statement class (select, values, insert, update, delete, "
@@ -181,18 +188,22 @@ TEST_CASE("every setting is declared consistently", "[settings]")
 		CHECK((s.type == SettingType::Int) == (f.number != nullptr));
 		CHECK((f.list != nullptr) == (f.split != nullptr));
 	}
-	CHECK(all_settings().size() == 36);
+	CHECK(all_settings().size() == 41);
 	CHECK(keys.count("version") == 0);
 	CHECK(keys.count("executor_socket") == 0);
 }
 
-TEST_CASE("only session_role, allow_do and max_work_mem stay with the executors", "[settings]")
+// The self-service key settings are read by SQL (mcp_supa.create_my_api_key), not the gateway.
+TEST_CASE("only session_role, allow_do, max_work_mem and the key settings stay in PostgreSQL",
+          "[settings]")
 {
 	std::set<std::string> executors_only;
 	for (const Setting &s : all_settings())
 		if (!s.gateway_key)
 			executors_only.insert(s.name);
-	CHECK(executors_only == std::set<std::string>{"allow_do", "max_work_mem", "session_role"});
+	CHECK(executors_only == std::set<std::string>{"allow_do", "max_key_lifetime",
+	                                              "max_keys_per_user", "max_work_mem",
+	                                              "self_service_keys", "session_role"});
 }
 
 TEST_CASE("every default passes its own validator", "[settings]")
@@ -331,9 +342,11 @@ TEST_CASE("the config frame's member names stay the same", "[settings]")
 	                                    "audit_flush_ms",
 	                                    "auth_ban_seconds",
 	                                    "auth_fail_limit",
+	                                    "auth_issuer",
 	                                    "confirm_destructive",
 	                                    "database",
 	                                    "executor_socket",
+	                                    "features",
 	                                    "jwks",
 	                                    "jwks_url",
 	                                    "jwt_audience",

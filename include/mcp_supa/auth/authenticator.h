@@ -49,6 +49,9 @@ public:
 
 	// API key secrets start with this; anything else is taken for a JWT.
 	static constexpr const char *kApiKeyPrefix = "mcps_";
+	// The optional JWT claim that limits a caller to some tools and tool families (an array
+	// of names, as an API key's tools).
+	static constexpr const char *kToolsClaim = "mcp_tools";
 	// Verified JWTs are remembered (Streamable HTTP sends the same token with every request)
 	// for at most this long, never past their exp, and forgotten whenever the secret, the
 	// keys or the allowed roles change.
@@ -66,6 +69,8 @@ private:
 		nlohmann::json claims;
 		bool read_only = false;
 		double expires_at = 0; // unix seconds; 0: never
+		bool tools_limited = false;
+		std::vector<std::string> tools;
 	};
 	std::unordered_map<std::string, ApiKey> keys_; // sha256 hex -> key
 	bool keys_loaded_ = false;

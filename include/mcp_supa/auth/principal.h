@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace mcp_supa::auth
 {
@@ -16,6 +17,10 @@ struct Principal {
 	nlohmann::json claims = nlohmann::json::object();
 	bool read_only = false;   // a read-only API key: every call is rolled back
 	std::string api_key_hash; // API keys: hex SHA-256, which the executor checks for admin roles
+	// The tools and tool families the caller may use (an API key's tools, a JWT's mcp_tools
+	// claim) when tools_limited; otherwise every tool mcp_supa.features offers.
+	bool tools_limited = false;
+	std::vector<std::string> tools;
 
 	// A session may only be used again by the same principal.
 	std::string key() const { return auth_method + ":" + role + ":" + subject; }

@@ -30,6 +30,8 @@ struct GatewayConfig {
 	std::string jwt_audience; // required "aud" value, or empty
 	std::string jwks_url;     // http(s) URL the gateway fetches a JWKS from, or empty
 	std::string public_url;   // the URL clients reach /mcp at, or empty (derived)
+	std::string auth_issuer;  // the OAuth authorization server (Supabase Auth URL), or empty
+	std::vector<std::string> features; // tool families and tools offered; {"all"}: every tool
 	std::vector<std::string> allowed_roles;
 	bool allow_anonymous;
 	bool read_only;
@@ -65,6 +67,9 @@ bool valid_jwks_url(std::string_view url);
 
 // Splits and validates a comma-separated role list; throws ConfigError.
 std::vector<std::string> parse_role_list(std::string_view value);
+
+// Splits and validates mcp_supa.features: "all", or tool family and tool names.
+std::vector<std::string> parse_feature_list(std::string_view value);
 
 // Splits and validates a comma-separated origin list ("*" or scheme://host[:port]).
 std::vector<std::string> parse_origin_list(std::string_view value);

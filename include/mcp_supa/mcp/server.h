@@ -136,7 +136,8 @@ private:
 	// The answer to destructive SQL held back by the executor: what it would do, and a token.
 	Json confirmation_result(const tools::ToolEntry &tool, const Json &result,
 	                         const std::string &principal_key, const Json &args) const;
-	Json tools_list(const Message &m);
+	Json tools_list(const Message &m, const Principal &caller);
+	Json visible_definitions(const Principal &caller) const;
 	void tools_call(const Message &m, Session &session, const CallContext &ctx, Reply reply);
 	// A tools/call of an Http-backend tool: build the request, send it, shape the answer.
 	void http_call(const std::shared_ptr<PendingCall> &call, const CallContext &ctx);

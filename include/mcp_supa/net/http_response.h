@@ -57,13 +57,14 @@ void respond(lws *wsi, HttpConn &c, unsigned status, std::string body,
              const char *content_type = "application/json");
 // A JSON-RPC error without an id, with an HTTP status.
 void respond_rpc_error(lws *wsi, HttpConn &c, unsigned status, int code, const std::string &msg);
-// 401 with WWW-Authenticate (the reason only when credentials were sent).
-void respond_unauthorized(lws *wsi, HttpConn &c, const std::string &why);
+// 401 with WWW-Authenticate (the reason only when credentials were sent; resource_metadata
+// when mcp_supa.auth_issuer is set).
+void respond_unauthorized(lws *wsi, HttpConn &c, const std::string &why, const GatewayConfig &cfg);
 // 429 with Retry-After, naming the setting that caused it.
 void respond_too_many(lws *wsi, HttpConn &c, int64_t wait_ms,
                       const char *setting = core::kRateLimitSetting);
 // An admission refusal (401 or 429) as its response.
-void respond_refused(lws *wsi, HttpConn &c, const core::Decision &d);
+void respond_refused(lws *wsi, HttpConn &c, const core::Decision &d, const GatewayConfig &cfg);
 // Asks for a writable callback; lws 4.1 gives none while reading is paused.
 void write_when_ready(lws *wsi, HttpConn &c);
 // Another request after a POST's body (pipelined): read nothing more, answer, then close.
@@ -73,7 +74,8 @@ int http_writeable(lws *wsi, HttpConn &c);
 // A discarded chunk of a lingering connection's body: more time, unless the total is spent.
 int keep_lingering(lws *wsi, HttpConn &c);
 // Writes a whole JSON refusal (status, headers, body) at once, for a refused WebSocket
-// upgrade; true on failure.
-bool write_refusal(lws *wsi, unsigned status, const std::string &body, int64_t retry_ms);
+// upgrade (challenge: the WWW-Authenticate of a 401); true on failure.
+bool write_refusal(lws *wsi, unsigned status, const std::string &body, int64_t retry_ms,
+                   const std::string &challenge);
 
 } // namespace mcp_supa::net

@@ -9,11 +9,12 @@ namespace mcp_supa::net
 {
 
 enum class Route {
-	Health,           // GET/HEAD /health: liveness
-	Ready,            // GET/HEAD /ready: executors connected
-	Mcp,              // POST/GET/DELETE /mcp: Streamable HTTP
-	NotFound,         // no such path
-	MethodNotAllowed, // known path, wrong method
+	Health,            // GET/HEAD /health: liveness
+	Ready,             // GET/HEAD /ready: executors connected
+	Mcp,               // POST/GET/DELETE /mcp: Streamable HTTP
+	ProtectedResource, // GET/HEAD /.well-known/oauth-protected-resource[/...]: RFC 9728
+	NotFound,          // no such path
+	MethodNotAllowed,  // known path, wrong method
 };
 
 struct RouteMatch {
