@@ -3,6 +3,9 @@
 # dpkg-buildpackage and debian/rules (pg_buildext), in a copy of the source under
 # build/deb/, so the checkout's own build is left as it is. Prints the path of the package.
 #   bash scripts/build-deb.sh [output folder]     (default: build/deb)
+# MCP_SUPA_DEB_REUSE_OBJECTS=1 seeds the copy with the checkout's compiled objects (the test
+# command does: they were just built there with the same pg_config), so only the link runs;
+# without it the package is compiled from clean source.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,13 +29,24 @@ copy_source() {
 	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 		git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
 			[ -e "$f" ] && printf '%s\0' "$f"
-		done | xargs -0 cp --parents -t "$SRC"
+		done | xargs -0 cp -p --parents -t "$SRC"
 	else
 		tar --exclude=./build --exclude=./.git --exclude='*.o' --exclude='*.so' -cf - . | tar -xf - -C "$SRC"
 	fi
 }
 
+# Copies the compiled objects (never the linked library or program) with their times, so
+# make finds them newer than the sources and links only.
+copy_objects() {
+	local f
+	for f in src/*/*.o src/*/*.d src/tools/catalog_sql.gen.h; do
+		[ -e "$f" ] && cp -p --parents "$f" "$SRC"
+	done
+	return 0
+}
+
 copy_source
+[ "${MCP_SUPA_DEB_REUSE_OBJECTS:-0}" = 1 ] && copy_objects
 step "dpkg-buildpackage in $SRC"
 (cd "$SRC" && DEB_BUILD_OPTIONS="parallel=$(nproc) nocheck" \
 	dpkg-buildpackage -b -us -uc) >"$OUT/build.log" 2>&1 ||

@@ -190,7 +190,7 @@ client_templates() {
 
 # ---- the Debian package --------------------------------------------------------------------
 deb_built() {
-	if [ -n "${MCP_SUPA_DEB:-}" ]; then DEB=$MCP_SUPA_DEB; else DEB=$(bash scripts/build-deb.sh "$WORK/deb" | tail -n 1); fi
+	if [ -n "${MCP_SUPA_DEB:-}" ]; then DEB=$MCP_SUPA_DEB; else DEB=$(MCP_SUPA_DEB_REUSE_OBJECTS=${MCP_SUPA_DEB_REUSE_OBJECTS:-1} bash scripts/build-deb.sh "$WORK/deb" | tail -n 1); fi
 	[ -f "$DEB" ] || return 1
 	[[ $(basename "$DEB") =~ ^postgresql-15-mcp-supa_[0-9.]+(-[0-9]+)?_[a-z0-9]+\.deb$ ]] || { echo "bad name $DEB"; return 1; }
 	local depends files
