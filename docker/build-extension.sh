@@ -93,20 +93,21 @@ stage() {
 
 # Checks the staged files: all present, the gateway's libraries resolve, none from elsewhere.
 check() {
-	local pkglib share f missing unbundled
+	local pkglib share f missing unbundled gw
 	pkglib="$STAGE$("$PGC" --pkglibdir)"
 	share="$STAGE$("$PGC" --sharedir)/extension"
 	for f in "$pkglib/mcp_supa.so" "$pkglib/mcp_supa_gateway" "$share/mcp_supa.control" \
 		"$share/mcp_supa--0.1.0.sql"; do
 		[ -f "$f" ] || die "staging lacks $f"
 	done
-	missing=$(ldd "$pkglib/mcp_supa_gateway" | grep 'not found' || true)
+	gw=$(ldd "$pkglib/mcp_supa_gateway")
+	missing=$(grep 'not found' <<<"$gw" || true)
 	[ -z "$missing" ] || die "the staged gateway cannot resolve: $missing"
 	missing=$(ldd "$pkglib/mcp_supa.so" | grep 'not found' || true)
 	[ -z "$missing" ] || die "the staged library cannot resolve: $missing"
-	ldd "$pkglib/mcp_supa_gateway" | grep -q "$LIBS_DIR/libwebsockets" ||
+	grep -q "$LIBS_DIR/libwebsockets" <<<"$gw" ||
 		die "the staged gateway does not load libwebsockets from $LIBS_DIR (RPATH missing?)"
-	unbundled=$(ldd "$pkglib/mcp_supa_gateway" | awk '/=> \// { print $3 }' |
+	unbundled=$(awk '/=> \// { print $3 }' <<<"$gw" |
 		grep -v "/$LIBS_DIR/" | grep -vE '/(libc|libm|libdl|libpthread|librt|libresolv)\.so|ld-linux' || true)
 	[ -z "$unbundled" ] || die "the staged gateway loads libraries that are not bundled: $unbundled"
 	echo "build-extension: staged $(find "$STAGE" -type f | wc -l) files:"

@@ -260,7 +260,13 @@ deb_health_and_tool_call() {
 	echo
 	token=$(make_jwt '{"role":"service_role","iat":1700000000,"exp":4102444800}')
 	SERVICE_TOKEN=$token
-	pgrep -f "$PREFIX/usr/lib/postgresql/15/lib/mcp_supa_gateway" >/dev/null || { echo "the gateway running is not the package's"; return 1; }
+	# The gateway of this cluster (the postmaster's grandchild) runs the prefix's program.
+	local pid found=""
+	for pid in $(pgrep -x mcp_supa_gatewa); do
+		[ "$(readlink "/proc/$pid/exe")" = "$PREFIX/usr/lib/postgresql/15/lib/mcp_supa_gateway" ] && found=$pid
+	done
+	[ -n "$found" ] || { echo "no gateway runs the package's program"; return 1; }
+	echo "gateway PID $found runs $(readlink "/proc/$found/exe")"
 	curl -s -D "$WORK/h" -o /dev/null -X POST "$url/mcp" -H "Authorization: Bearer $token" \
 		-H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
 		-d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"test-packaging","version":"1"}}}'
