@@ -26,13 +26,17 @@ FIXTURE=test/packaging/fixtures/supabase-docker
 PKG_PG_PORT=""
 PREFIX="$WORK/prefix"
 
-# Runs one check: "$1" names it, the rest is the command. Its output is shown when it fails.
+# Runs one check: "$1" names it, the rest is the command. Its output is shown when it fails,
+# or always after --show.
 check() {
-	local name=$1 log
+	local show=0 name log
+	[ "$1" = --show ] && { show=1; shift; }
+	name=$1
 	shift
 	log="$WORK/log.$((PASS + FAIL + SKIP))"
 	if "$@" >"$log" 2>&1; then
 		echo "ok      $name"
+		[ "$show" = 1 ] && sed 's/^/        | /' "$log"
 		PASS=$((PASS + 1))
 	else
 		echo "FAILED  $name"
@@ -344,7 +348,7 @@ check "docker: the entry point extends supautils.conf and hands over its argumen
 check "deploy.sh refuses a folder that is not Supabase's, and a .env without JWT_SECRET" deploy_refuses
 check "deploy.sh --dry-run changes nothing" deploy_dry_run
 check "deploy.sh twice: the second run changes nothing" deploy_twice
-check "compose: override merged with a Supabase-shaped file, valid (name: included), db as required" compose_merged
+check --show "compose: override merged with a Supabase-shaped file, valid (name: included), db as required" compose_merged
 check "kong: route parsed, also after Kong's shell expansion; no key-auth, no buffering" kong_route
 step "packaging: clients"
 check "clients: each template has its client's documented shape, and only its own" client_templates
@@ -354,14 +358,14 @@ if ! command -v dpkg-buildpackage >/dev/null || ! command -v dh >/dev/null; then
 elif [ "$(id -u)" -ne 0 ]; then
 	skip "deb" "installing into a root-owned prefix needs root"
 else
-	check "deb: make deb builds postgresql-15-mcp-supa with its runtime dependencies" deb_built
+	check --show "deb: make deb builds postgresql-15-mcp-supa with its runtime dependencies" deb_built
 	if [ -n "${DEB:-}" ] && [ -f "$DEB" ]; then
 		check "deb: dpkg installs it into a clean root-owned prefix" deb_installed
 		check "deb: a cluster starts from the installed files" deb_cluster_started
 		check "deb: /health and a tool call (execute_sql as the token's role)" deb_health_and_tool_call
 		check "clients: mcp_supa.client_config() output has each client's shape and this server's URL" deb_client_config
-		check "check-connection.sh passes every step against the cluster" check_connection_passes
-		check "check-connection.sh fails at auth, /health and TLS with the likely fix" check_connection_fails
+		check --show "check-connection.sh passes every step against the cluster" check_connection_passes
+		check --show "check-connection.sh fails at auth, /health and TLS with the likely fix" check_connection_fails
 	fi
 fi
 deb_cluster_stop
