@@ -37,6 +37,8 @@ parse_args() {
 find_pg_config() {
 	local c
 	if [ -n "$PGC" ]; then
+		# A bare name (PG_CONFIG=pg_config) is looked up on PATH.
+		[[ $PGC == */* ]] || PGC=$(command -v "$PGC" || echo "$PGC")
 		[ -x "$PGC" ] || die "pg_config $PGC is not an executable file"
 		return
 	fi
