@@ -50,6 +50,16 @@ skip() {
 	SKIP=$((SKIP + 1))
 }
 
+# A loopback port nobody listens on now, below 32768 like the e2e harness's (helpers and CI
+# jobs pick at random, so they rarely collide).
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 12000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+	done
+}
+
 # A digest of every file (names, contents, modes) under a folder: equal digests, no change.
 tree_digest() { (cd "$1" && find . -type f -printf '%p %m\n' -exec sha256sum {} \; | sort | sha256sum); }
 
@@ -229,12 +239,17 @@ deb_installed() {
 	[ -x "$PREFIX/usr/lib/postgresql/15/lib/mcp_supa_gateway" ]
 }
 
+# The image's final check (docker/smoke-test.sh) on the prefix: the package loads.
+smoke_test_prefix() {
+	bash docker/smoke-test.sh "$PREFIX/usr/lib/postgresql/15/bin" "$(free_port)" "$(free_port)"
+}
+
 # Starts a cluster from the prefix's binaries and the package's files, with Supabase's roles.
 deb_cluster_started() {
 	local bin=$PREFIX/usr/lib/postgresql/15/bin data=$WORK/pkgdata
 	JWT_SECRET=$(openssl rand -hex 32)
-	PKG_PG_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-	PKG_MCP_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	PKG_PG_PORT=$(free_port)
+	PKG_MCP_PORT=$(free_port)
 	mkdir -p "$data"
 	chown_to_pg_user "$data"
 	as_pg_user "$bin/initdb" -D "$data/db" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >/dev/null || return 1
@@ -361,6 +376,7 @@ else
 	check --show "deb: make deb builds postgresql-15-mcp-supa with its runtime dependencies" deb_built
 	if [ -n "${DEB:-}" ] && [ -f "$DEB" ]; then
 		check "deb: dpkg installs it into a clean root-owned prefix" deb_installed
+		check "docker: smoke-test.sh (the image's last build step) passes on the installed package" smoke_test_prefix
 		check "deb: a cluster starts from the installed files" deb_cluster_started
 		check "deb: /health and a tool call (execute_sql as the token's role)" deb_health_and_tool_call
 		check "clients: mcp_supa.client_config() output has each client's shape and this server's URL" deb_client_config
