@@ -64,6 +64,13 @@ check_pg() {
 	[ -f "$inc/postgres.h" ] ||
 		die "$PGC names server headers in $inc but postgres.h is not there: install that PostgreSQL's development files (Debian: postgresql-server-dev-15)"
 	[ -f "$("$PGC" --pgxs)" ] || die "$PGC names PGXS at $("$PGC" --pgxs), which does not exist"
+	# Headers of another minor release build a library the server may refuse (15.20's
+	# htup_details.h calls heap_datum_check, which 15.18 lacks).
+	local server headers
+	server=$("$("$PGC" --bindir)/postgres" --version 2>/dev/null | sed -n 's/^postgres (PostgreSQL) \([0-9.]*\).*/\1/p' || true)
+	headers=$(printf '%s' "$version" | sed -n 's/^PostgreSQL \([0-9.]*\).*/\1/p')
+	[ -z "$server" ] || [ "$server" = "$headers" ] ||
+		die "$PGC is for PostgreSQL $headers but the server next to it is $server: build against that server's own headers"
 	echo "build-extension: $version ($PGC)"
 	echo "build-extension:   pkglibdir $("$PGC" --pkglibdir)"
 	echo "build-extension:   sharedir  $("$PGC" --sharedir)"

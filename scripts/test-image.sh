@@ -28,13 +28,16 @@ make_base() {
 	echo "create_main_cluster = false" >"$BASE/etc/postgresql-common/createcluster.conf"
 	printf '#!/bin/sh\nexit 101\n' >"$BASE/usr/sbin/policy-rc.d"
 	chmod +x "$BASE/usr/sbin/policy-rc.d"
+	# The same PostgreSQL minor release as this machine's headers: the suites this machine uses.
+	cp /etc/apt/sources.list.d/*.sources "$BASE/etc/apt/sources.list.d/" 2>/dev/null || true
+	chroot "$BASE" apt-get update -qq
 	chroot "$BASE" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 		postgresql-15 >/dev/null
 	# The server headers, PGXS and pg_config from this machine's postgresql-server-dev-15 (the
 	# package itself would pull clang and LLVM into every layer).
 	dpkg -L postgresql-server-dev-15 | while read -r f; do
-		if [ -f "$f" ]; then cp -a --parents "$f" "$BASE"; fi
-	done
+		if [ -f "$f" ]; then echo "${f#/}"; fi
+	done | tar -C / -cf - -T - | tar -xf - -C "$BASE"
 	local b
 	[ -x "$BASE/usr/lib/postgresql/15/bin/pg_config" ] || die "pg_config missing in the base"
 	for b in postgres pg_config initdb pg_ctl psql; do ln -sf "/usr/lib/postgresql/15/bin/$b" "$BASE/usr/local/bin/$b"; done
