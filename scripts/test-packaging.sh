@@ -365,6 +365,12 @@ check "deploy.sh --dry-run changes nothing" deploy_dry_run
 check "deploy.sh twice: the second run changes nothing" deploy_twice
 check --show "compose: override merged with a Supabase-shaped file, valid (name: included), db as required" compose_merged
 check "kong: route parsed, also after Kong's shell expansion; no key-auth, no buffering" kong_route
+if [ "${MCP_SUPA_IMAGE_TEST:-0}" = 1 ] && command -v buildah >/dev/null && command -v debootstrap >/dev/null; then
+	check --show "docker: buildah builds docker/Dockerfile on a stand-in base (scripts/test-image.sh)" \
+		bash scripts/test-image.sh "$WORK/image"
+else
+	skip "docker: buildah image build" "about 8 minutes: MCP_SUPA_IMAGE_TEST=1 (with buildah and debootstrap) runs scripts/test-image.sh"
+fi
 step "packaging: clients"
 check "clients: each template has its client's documented shape, and only its own" client_templates
 step "packaging: the Debian package"
