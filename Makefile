@@ -131,8 +131,13 @@ src/tools/catalog_sql.gen.h: scripts/embed_sql.sh $(CATALOG_SQL)
 all: src/tools/catalog_sql.gen.h
 src/tools/catalog.o: src/tools/catalog_sql.gen.h
 
+# GATEWAY_RPATH (docker/build-extension.sh): where the gateway finds the libraries bundled with
+# it, e.g. '$$ORIGIN/mcp_supa-libs'. DT_RPATH, not RUNPATH, so it also serves their own needs.
+ifdef GATEWAY_RPATH
+GATEWAY_LDFLAGS += -Wl,--disable-new-dtags,-rpath,'$(GATEWAY_RPATH)'
+endif
 $(GATEWAY): $(GATEWAY_OBJS)
-	$(CXX) $(CXXFLAGS) -o $@ $^ $(GATEWAY_LIBS)
+	$(CXX) $(CXXFLAGS) -o $@ $^ $(GATEWAY_LDFLAGS) $(GATEWAY_LIBS)
 
 install: install-gateway
 install-gateway: $(GATEWAY)
@@ -156,7 +161,7 @@ unit: $(UNIT_BIN)
 	$(UNIT_BIN)
 
 # ---- the two commands ---------------------------------------------------------------------
-.PHONY: demo demo-stop test unit bench install-gateway uninstall-gateway print-regress \
+.PHONY: demo demo-stop test deb unit bench install-gateway uninstall-gateway print-regress \
 	check-layers format format-check
 demo:
 	bash scripts/demo.sh
@@ -164,6 +169,9 @@ demo-stop:
 	bash scripts/demo.sh stop
 test:
 	bash scripts/test.sh
+# The Debian package postgresql-15-mcp-supa_<version>_<arch>.deb, in build/deb/.
+deb:
+	bash scripts/build-deb.sh
 # Benchmarks (bench/run.sh): never part of the test command.
 bench:
 	bash bench/run.sh

@@ -170,44 +170,16 @@ print_snippets() {
 
 		Claude Code: .mcp.json in your project's root (or run:
 		  claude mcp add --transport http supabase http://127.0.0.1:$port/mcp --header "Authorization: Bearer $ALICE_TOKEN")
-		{
-		  "mcpServers": {
-		    "supabase": {
-		      "type": "http",
-		      "url": "http://127.0.0.1:$port/mcp",
-		      "headers": { "Authorization": "Bearer $ALICE_TOKEN" }
-		    }
-		  }
-		}
+		$(render_client_template claude-code.mcp.json "http://127.0.0.1:$port/mcp" "$ALICE_TOKEN")
 
 		Cursor: .cursor/mcp.json in your project (or ~/.cursor/mcp.json for every project)
-		{
-		  "mcpServers": {
-		    "supabase": {
-		      "url": "http://127.0.0.1:$port/mcp",
-		      "headers": { "Authorization": "Bearer $ALICE_TOKEN" }
-		    }
-		  }
-		}
+		$(render_client_template cursor.mcp.json "http://127.0.0.1:$port/mcp" "$ALICE_TOKEN")
 
 		VS Code: .vscode/mcp.json in your workspace (VS Code asks for the token once and keeps it)
-		{
-		  "inputs": [
-		    {
-		      "type": "promptString",
-		      "id": "supabase-token",
-		      "description": "mcp_supa token: a Supabase user JWT or API key",
-		      "password": true
-		    }
-		  ],
-		  "servers": {
-		    "supabase": {
-		      "type": "http",
-		      "url": "http://127.0.0.1:$port/mcp",
-		      "headers": { "Authorization": "Bearer \${input:supabase-token}" }
-		    }
-		  }
-		}
+		$(render_client_template vscode.mcp.json "http://127.0.0.1:$port/mcp" "$ALICE_TOKEN")
+
+		More clients (Windsurf, Claude Desktop, generic): docs/clients.md, or in SQL:
+		  select mcp_supa.client_config('windsurf', '<token>');
 
 		Stop it with: bash scripts/demo.sh stop
 	EOF

@@ -10,6 +10,7 @@ PACKAGES=(
 	openssl curl ca-certificates procps util-linux shellcheck
 	nodejs npm
 	clang libfuzzer-14-dev clang-format
+	debhelper dpkg-dev postgresql-server-dev-all python3 python3-yaml python3-jsonschema
 )
 
 missing=()

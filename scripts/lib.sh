@@ -46,3 +46,17 @@ make_jwt() {
 	sig=$(printf '%s' "$input" | openssl dgst -sha256 -hmac "$JWT_SECRET" -binary | b64url)
 	printf '%s.%s' "$input" "$sig"
 }
+
+# Escapes a sed replacement text (the | delimiter, & and backslashes).
+sed_escape() { printf '%s' "$1" | sed -e 's/[|&\\]/\\&/g'; }
+
+# Prints the client template docs/clients/$1 for the MCP URL $2 and the token $3: the
+# templates carry http://127.0.0.1:8432/mcp (ws:// for WebSocket) and <token> in their place.
+render_client_template() {
+	local template=$1 url=$2 token=$3 dir
+	dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/docs/clients"
+	[ -f "$dir/$template" ] || die "no client template $dir/$template"
+	sed -e "s|ws://127\.0\.0\.1:8432/mcp|$(sed_escape "${url/#http/ws}")|g" \
+		-e "s|http://127\.0\.0\.1:8432/mcp|$(sed_escape "$url")|g" \
+		-e "s|<token>|$(sed_escape "$token")|g" "$dir/$template"
+}

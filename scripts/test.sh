@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, builds warning-free, installs the extension,
-# then runs every layer (shellcheck, layout checks, Catch2 unit, pg_regress, end-to-end, a libFuzzer smoke)
+# then runs every layer (shellcheck, layout checks, Catch2 unit, pg_regress, end-to-end, packaging, a libFuzzer smoke)
 # and ends with one line: "N passed, N failed, N skipped" adding them all up. Exits non-zero
 # if anything failed.
 set -uo pipefail
@@ -31,14 +31,14 @@ record() {
 	TOTAL_PASS=$((TOTAL_PASS + pass))
 	TOTAL_FAIL=$((TOTAL_FAIL + fail))
 	TOTAL_SKIP=$((TOTAL_SKIP + skip))
-	SUMMARY+=("$(printf '  %-8s passed %4d   failed %3d   skipped %3d' "$layer" "$pass" "$fail" "$skip")")
+	SUMMARY+=("$(printf '  %-9s passed %4d   failed %3d   skipped %3d' "$layer" "$pass" "$fail" "$skip")")
 }
 
 # ---- 0. shellcheck: every script clean at severity warning, one count per script ----------
 step "shell scripts (shellcheck -S warning)"
 sc_pass=0
 sc_fail=0
-for script in scripts/*.sh bench/*.sh; do
+for script in scripts/*.sh bench/*.sh docker/*.sh; do
 	if shellcheck -S warning -x "$script"; then
 		sc_pass=$((sc_pass + 1))
 	else
@@ -117,6 +117,17 @@ fail=$(( ${fail:-0} + ${cancelled:-0} ))
 [ $rc -ne 0 ] && [ "$fail" -eq 0 ] && fail=1
 record e2e "${pass:-0}" "$fail" "${skip:-0}"
 rm -f "$E2E_LOG"
+
+# ---- 3b. packaging: docker/ without an engine, the Debian package, client configurations ---
+step "packaging (scripts/test-packaging.sh)"
+PKG_LOG=$(mktemp /tmp/mcp_supa_packaging.XXXXXX.log)
+bash scripts/test-packaging.sh 2>&1 | tee "$PKG_LOG"
+if [[ $(tail -n 5 "$PKG_LOG") =~ packaging:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped ]]; then
+	record packaging "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}"
+else
+	record packaging 0 1 # the script itself broke
+fi
+rm -f "$PKG_LOG"
 
 # ---- 4. fuzz smoke: each libFuzzer target replays its corpus, then mutates briefly ----------
 # A bounded run (FUZZ_RUNS inputs or FUZZ_SECONDS, whichever ends first); the long runs are

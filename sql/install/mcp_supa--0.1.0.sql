@@ -445,3 +445,99 @@ BEGIN
       TO authenticated;
   END IF;
 END $$;
+
+-- ---- Client configurations (docs/clients.md) ------------------------------------------------
+-- The URL clients reach /mcp at: public_url when set, else http(s)://<first listen address>:
+-- <port>/mcp. A wildcard address names no host a client could use, so it becomes the loopback
+-- address of its family; IPv6 addresses get brackets.
+CREATE FUNCTION mcp_supa.derive_url(public_url text, listen_addresses text, port int, tls boolean)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+  SELECT CASE
+    WHEN coalesce(public_url, '') <> '' THEN public_url
+    ELSE (CASE WHEN tls THEN 'https' ELSE 'http' END) || '://' ||
+         (SELECT CASE
+                   WHEN a IN ('*', '0.0.0.0', '') THEN '127.0.0.1'
+                   WHEN a = '::' THEN '[::1]'
+                   WHEN a LIKE '%:%' THEN '[' || a || ']'
+                   ELSE a
+                 END
+            FROM (SELECT btrim(split_part(coalesce(listen_addresses, ''), ',', 1)) AS a) first)
+         || ':' || coalesce(port, 8432) || '/mcp'
+  END
+$$;
+
+COMMENT ON FUNCTION mcp_supa.derive_url(text, text, int, boolean) IS
+  'The MCP URL from public_url, or else from the listen address, port and TLS';
+
+-- This server's MCP URL, from its settings.
+CREATE FUNCTION mcp_supa.mcp_url() RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+  SELECT mcp_supa.derive_url(current_setting('mcp_supa.public_url', true),
+                             current_setting('mcp_supa.listen_addresses', true),
+                             nullif(current_setting('mcp_supa.port', true), '')::int,
+                             coalesce(current_setting('mcp_supa.tls_cert_file', true), '') <> '')
+$$;
+
+COMMENT ON FUNCTION mcp_supa.mcp_url() IS 'The URL MCP clients reach this server''s /mcp at';
+
+-- The configuration JSON a named MCP client reads, pointing at this server. token goes into
+-- the Authorization header; NULL leaves the placeholder <token>. VS Code never stores it: it
+-- prompts for it once (an input). Known clients: claude-code, cursor, vscode, windsurf,
+-- claude-desktop, generic.
+CREATE FUNCTION mcp_supa.client_config(client text, token text DEFAULT NULL) RETURNS json
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+  url text := mcp_supa.mcp_url();
+  bearer text;
+BEGIN
+  IF token IS NOT NULL AND (length(token) = 0 OR length(token) > 8192) THEN
+    RAISE EXCEPTION 'token must be 1 to 8192 characters long' USING ERRCODE = '22023';
+  END IF;
+  IF token ~ '[^!-~]' THEN
+    RAISE EXCEPTION 'token may hold only visible ASCII characters (no spaces or line breaks)'
+      USING ERRCODE = '22023';
+  END IF;
+  bearer := 'Bearer ' || coalesce(token, '<token>');
+  CASE lower(btrim(coalesce(client, '')))
+  WHEN 'claude-code' THEN
+    RETURN json_build_object('mcpServers', json_build_object('supabase', json_build_object(
+      'type', 'http', 'url', url, 'headers', json_build_object('Authorization', bearer))));
+  WHEN 'cursor' THEN
+    RETURN json_build_object('mcpServers', json_build_object('supabase', json_build_object(
+      'url', url, 'headers', json_build_object('Authorization', bearer))));
+  WHEN 'vscode' THEN
+    RETURN json_build_object(
+      'inputs', json_build_array(json_build_object(
+        'type', 'promptString', 'id', 'supabase-token',
+        'description', 'mcp_supa token: a Supabase user JWT or API key', 'password', true)),
+      'servers', json_build_object('supabase', json_build_object(
+        'type', 'http', 'url', url,
+        'headers', json_build_object('Authorization', 'Bearer ${input:supabase-token}'))));
+  WHEN 'windsurf' THEN
+    RETURN json_build_object('mcpServers', json_build_object('supabase', json_build_object(
+      'serverUrl', url, 'headers', json_build_object('Authorization', bearer))));
+  WHEN 'claude-desktop' THEN
+    RETURN json_build_object('mcpServers', json_build_object('supabase', json_build_object(
+      'command', 'npx',
+      'args', json_build_array('-y', 'mcp-remote', url, '--header', 'Authorization:${MCP_SUPA_AUTH}'),
+      'env', json_build_object('MCP_SUPA_AUTH', bearer))));
+  WHEN 'generic' THEN
+    RETURN json_build_object(
+      'streamable_http', json_build_object('url', url,
+                                           'headers', json_build_object('Authorization', bearer)),
+      'websocket', json_build_object('url', regexp_replace(url, '^http', 'ws'),
+                                     'subprotocol', 'mcp',
+                                     'headers', json_build_object('Authorization', bearer)));
+  ELSE
+    RAISE EXCEPTION 'unknown MCP client "%"', left(client, 64)
+      USING ERRCODE = '22023',
+            HINT = 'Known clients: claude-code, cursor, vscode, windsurf, claude-desktop, generic.';
+  END CASE;
+END $$;
+
+COMMENT ON FUNCTION mcp_supa.client_config(text, text) IS
+  'The configuration JSON of a named MCP client (claude-code, cursor, vscode, windsurf, claude-desktop, generic) for this server';
