@@ -20,6 +20,9 @@ OBJS = \
 	src/pg/claims_lock.o \
 	src/pg/utility_hook.o \
 	src/pg/row_json.o \
+	src/pg/row_spec.o \
+	src/pg/row_sql.o \
+	src/pg/row_runner.o \
 	src/common/json_text.o \
 	src/common/json_limits.o \
 	src/common/text.o \
@@ -83,6 +86,8 @@ PURE_OBJS = \
 	src/tools/arguments.o \
 	src/tools/sql.o \
 	src/tools/catalog.o \
+	src/tools/row_args.o \
+	src/tools/rows.o \
 	src/auth/authenticator.o \
 	src/auth/rate_limiter.o \
 	src/auth/client_address.o \

@@ -44,6 +44,7 @@ Registry build_registry()
 	Registry r;
 	register_sql_tools(r);
 	register_catalog_tools(r);
+	register_rows_tools(r);
 	return r;
 }
 
