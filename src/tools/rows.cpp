@@ -183,9 +183,9 @@ std::optional<Json> delete_rows_job(const Json &args, const CallLimits &limits, 
 // What the boundary-wrapped text of a row tool's result says it holds.
 std::string rows_what(const Json &result)
 {
-	std::string what = "the rows " + std::string(result.value(wire::kCommand, "SELECT") == "SELECT"
-	                                                 ? "selected"
-	                                                 : "returned by the change");
+	std::string what = result.value(wire::kCommand, "SELECT") == "SELECT"
+	                       ? "the result of the row query"
+	                       : "the result of the row change";
 	if (result.value(wire::kTruncated, false))
 		what += " (truncated: more rows existed than the server returns)";
 	return what;
@@ -296,8 +296,9 @@ ToolEntry rows_entry(const char *name, const char *title, const char *descriptio
 	t.family = "rows";
 	t.title = title;
 	t.description = description;
-	for (auto &[k, v] : table_properties().items())
-		properties[k] = v;
+	Json table = table_properties();
+	for (auto it = table.begin(); it != table.end(); ++it)
+		properties[it.key()] = it.value();
 	t.input_schema = {{"type", "object"},
 	                  {"properties", std::move(properties)},
 	                  {"required", std::move(required)},
