@@ -314,7 +314,7 @@ bool normalize_order(const Json &order, Json &out, std::string &error)
 			error = at + ": desc must be a boolean and nulls \"first\" or \"last\"";
 			return false;
 		}
-		entry[spec::kAt] = at;
+		entry[spec::kAt] = at + ".column";
 		entry[spec::kDesc] = desc;
 		entry[spec::kNulls] = nulls;
 		out.push_back(std::move(entry));

@@ -71,7 +71,8 @@ TEST_CASE("every result matches its tool's output schema; data carries the warni
 	           {"truncated", false},
 	           {"columns", Json::array()}};
 	for (const char *tool :
-	     {"execute_sql", "explain_query", "list_tables", "list_extensions", "describe_table"}) {
+	     {"execute_sql", "explain_query", "list_tables", "list_extensions", "describe_table",
+	      "select_rows", "insert_rows", "update_rows", "delete_rows"}) {
 		Json r = tools::shape_result(tool, {{"table", "t"}}, ok, "t");
 		INFO(tool);
 		REQUIRE(r.contains("structuredContent"));
@@ -176,7 +177,8 @@ TEST_CASE("tools/list keeps the order clients have seen", "[tools][registry]")
 	for (const auto &e : tools::registry().entries())
 		names.push_back(e.name);
 	CHECK(names == std::vector<std::string>{"execute_sql", "list_tables", "describe_table",
-	                                        "list_extensions", "explain_query"});
+	                                        "list_extensions", "explain_query", "select_rows",
+	                                        "insert_rows", "update_rows", "delete_rows"});
 	const Json &defs = tools::registry().definitions();
 	REQUIRE(defs.size() == names.size());
 	for (std::size_t i = 0; i < names.size(); i++)
@@ -197,22 +199,27 @@ TEST_CASE("every registry entry is a complete tool", "[tools][registry]")
 		CHECK(e.backend == tools::Backend::Executor);
 		CHECK(e.build_job != nullptr);
 		CHECK(e.shape != nullptr);
-		// A confirmable tool names the argument its tokens are bound to, in its schema.
-		if (e.confirmable)
+		// A confirmable tool names the argument its tokens are bound to, in its schema (or
+		// binds them to all its arguments).
+		if (e.confirmable && e.confirm_argument != tools::kConfirmAllArguments)
 			CHECK(e.input_schema["properties"].contains(e.confirm_argument));
 	}
 }
 
-TEST_CASE("registry flags: only execute_sql is confirmable and has a fast shaper",
+TEST_CASE("registry flags: execute_sql and the row tools are confirmable and shaped fast",
           "[tools][registry]")
 {
 	for (const auto &e : tools::registry().entries()) {
 		INFO(e.name);
 		bool sql = e.name == "execute_sql";
-		CHECK(e.confirmable == sql);
-		CHECK(e.destructive == sql);
-		CHECK(e.read_only == !sql);
-		CHECK((e.fast_shape != nullptr) == sql);
+		bool rows = e.family == "rows";
+		bool writes = rows && e.name != "select_rows";
+		CHECK(e.confirmable == (sql || rows));
+		CHECK(e.destructive == (sql || e.name == "update_rows" || e.name == "delete_rows"));
+		CHECK(e.read_only == !(sql || writes));
+		CHECK((e.fast_shape != nullptr) == (sql || rows));
+		if (rows)
+			CHECK(e.confirm_argument == tools::kConfirmAllArguments);
 	}
 	CHECK(tools::registry().find("execute_sql")->confirm_argument == "query");
 }
