@@ -150,18 +150,19 @@ void lookup_table(Builder *b)
 	b->qualified = psprintf("%s.%s", quote_identifier(s->schema), quote_identifier(s->table));
 }
 
-// The column of that name; an unknown one fails with the closest existing columns.
+// The column of that name; an unknown one fails with the closest existing columns (computed
+// only then: the hot path is a plain scan of the attributes).
 Form_pg_attribute find_column(Builder *b, const char *name, const char *at)
 {
-	Candidates c = {};
 	for (int i = 0; i < b->desc->natts; i++) {
 		Form_pg_attribute a = TupleDescAttr(b->desc, i);
-		if (a->attisdropped)
-			continue;
-		if (strcmp(NameStr(a->attname), name) == 0)
+		if (!a->attisdropped && strcmp(NameStr(a->attname), name) == 0)
 			return a;
-		consider(&c, NameStr(a->attname), name);
 	}
+	Candidates c = {};
+	for (int i = 0; i < b->desc->natts; i++)
+		if (!TupleDescAttr(b->desc, i)->attisdropped)
+			consider(&c, NameStr(TupleDescAttr(b->desc, i)->attname), name);
 	unknown_name(ERRCODE_UNDEFINED_COLUMN,
 	             psprintf("%s: column \"%s\" does not exist in %s", at, name, b->what), "columns",
 	             candidate_list(&c));
@@ -460,10 +461,14 @@ void build_select(Builder *b, int max_rows, RowStatement *out)
 		append_columns(b, &sql, s->columns, "columns");
 	appendStringInfo(&sql, " FROM %s%s", b->qualified, where);
 	append_order(b, &sql);
-	appendStringInfoString(&sql, " LIMIT ");
-	append_param(b, &sql, INT8OID, Int64GetDatum(s->limit), s->limit < 0);
-	appendStringInfoString(&sql, " OFFSET ");
-	append_param(b, &sql, INT8OID, Int64GetDatum(Max(s->offset, 0)), false);
+	// LIMIT and OFFSET are integers (checked numbers, never text from the call) written into
+	// the SQL: the planner then plans for the rows really fetched (a top-N sort, not a full
+	// one), and a plan with a known LIMIT can go generic in the plan cache, which a $n LIMIT
+	// never does (its generic cost always loses to a custom plan's).
+	int64 cap = int64(max_rows) + 1;
+	appendStringInfo(&sql, " LIMIT %lld", (long long)(s->limit >= 0 ? Min(s->limit, cap) : cap));
+	if (s->offset > 0)
+		appendStringInfo(&sql, " OFFSET %lld", (long long)s->offset);
 	out->sql = sql.data;
 	if (s->count == RowCount::Exact)
 		out->count_sql = psprintf("SELECT count(*) FROM %s%s", b->qualified, where);
