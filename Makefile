@@ -20,6 +20,9 @@ OBJS = \
 	src/pg/claims_lock.o \
 	src/pg/utility_hook.o \
 	src/pg/row_json.o \
+	src/pg/row_spec.o \
+	src/pg/row_sql.o \
+	src/pg/row_runner.o \
 	src/common/json_text.o \
 	src/common/json_limits.o \
 	src/common/text.o \
@@ -89,6 +92,8 @@ PURE_OBJS = \
 	src/auth/jwt_signer.o \
 	src/net/circuit_breaker.o \
 	src/tools/scope.o \
+	src/tools/row_args.o \
+	src/tools/rows.o \
 	src/auth/authenticator.o \
 	src/auth/rate_limiter.o \
 	src/auth/client_address.o \

@@ -3,7 +3,8 @@
 # and bench/mcp_loadgen, starts its own PostgreSQL 15 cluster in a temp folder (loopback only),
 # and measures, in one run:
 #   - execute_sql: one row by random primary key, a 100-row range, a 10,000-row result capped
-#     by mcp_supa.max_rows; list_tables; tools/list — over WebSocket and Streamable HTTP, at
+#     by mcp_supa.max_rows; select_rows on the one-row query (rows_1row); list_tables;
+#     tools/list — over WebSocket and Streamable HTTP, at
 #     each concurrency, next to pgbench running the same queries (simple protocol, TCP);
 #   - the peers @modelcontextprotocol/server-postgres (stdio) and @bytebase/dbhub (HTTP) on the
 #     same database and query;
@@ -259,8 +260,10 @@ emit "$(printf '{"kind":"run","stamp":"%s","commit":"%s","nproc":%s,"cpu":"%s","
 script_query() { grep -v '^[\]' "$1" | tr '\n' ' ' | sed -e 's/; *$//' -e 's/ *$//'; }
 script_rand_max() { sed -n 's/^\\set id random(1, *\([0-9]*\)).*/\1/p' "$1"; }
 
-SCENARIOS=(sql_1row sql_100rows sql_10k_capped list_tables tools_list)
-declare -A PGBENCH_SCRIPT=([sql_1row]=bench/pgbench/one_row.sql [sql_100rows]=bench/pgbench/range_100.sql
+SCENARIOS=(sql_1row rows_1row sql_100rows sql_10k_capped list_tables tools_list)
+# rows_1row is select_rows on the same query as sql_1row (and the same pgbench script).
+declare -A PGBENCH_SCRIPT=([sql_1row]=bench/pgbench/one_row.sql [rows_1row]=bench/pgbench/one_row.sql
+	[sql_100rows]=bench/pgbench/range_100.sql
 	[sql_10k_capped]=bench/pgbench/rows_10k.sql [sql_select_1]=bench/pgbench/select_1.sql)
 
 # Sets METHOD, PARAMS and RAND_MAX for a scenario.
@@ -270,6 +273,12 @@ scenario_call() {
 		sql_*)
 			METHOD=tools/call
 			PARAMS="{\"name\":\"execute_sql\",\"arguments\":{\"query\":\"$(json_escape "$(script_query "${PGBENCH_SCRIPT[$1]}")" | sed 's/:id/{{rand}}/g')\"}}"
+			RAND_MAX=$(script_rand_max "${PGBENCH_SCRIPT[$1]}")
+			;;
+		rows_1row)
+			# SELECT id, name, qty, created_at FROM public.bench_items WHERE id = :id, as select_rows.
+			METHOD=tools/call
+			PARAMS='{"name":"select_rows","arguments":{"table":"bench_items","columns":["id","name","qty","created_at"],"filter":{"id":{"eq":{{rand}}}}}}'
 			RAND_MAX=$(script_rand_max "${PGBENCH_SCRIPT[$1]}")
 			;;
 		list_tables)

@@ -56,10 +56,22 @@ bool needs_confirmation(const Json &r)
 	       r[wire::kError].value(wire::kSqlstate, "") == wire::kNeedsConfirmationSqlstate;
 }
 
-// The value a confirmation token of a confirmable tool's call is bound to.
+// The value a confirmation token of a confirmable tool's call is bound to: its confirm
+// argument, or the tool and all its arguments but the token (kConfirmAllArguments).
 std::string confirm_subject(const tools::ToolEntry &tool, const Json &args)
 {
-	return args.value(tool.confirm_argument, "");
+	if (tool.confirm_argument != tools::kConfirmAllArguments)
+		return args.value(tool.confirm_argument, "");
+	Json rest = args;
+	rest.erase(kConfirmArgument);
+	return tool.name + " " + rest.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+// How the confirmation text names what must stay the same.
+std::string confirm_what(const tools::ToolEntry &tool)
+{
+	return tool.confirm_argument == tools::kConfirmAllArguments ? "arguments"
+	                                                            : tool.confirm_argument;
 }
 
 } // namespace
@@ -72,8 +84,8 @@ Json McpServer::confirmation_result(const tools::ToolEntry &tool, const Json &r,
 	std::string statements = r[wire::kError].value(wire::kDetail, "");
 	std::string text = "Nothing was run. This SQL holds destructive statements:\n" + statements +
 	                   "\n\nAsk the user whether to run it. To run it, call " + tool.name +
-	                   " again with the same " + tool.confirm_argument + " and \"" +
-	                   kConfirmArgument + "\": \"" + token + "\" (valid " +
+	                   " again with the same " + confirm_what(tool) + " and \"" + kConfirmArgument +
+	                   "\": \"" + token + "\" (valid " +
 	                   std::to_string(ConfirmationTokens::kTtlSeconds / 60) +
 	                   " minutes, for this exact SQL only).";
 	// Not structuredContent, which must match the tool's outputSchema (docs/tools.md).

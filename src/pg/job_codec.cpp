@@ -78,6 +78,8 @@ JobKind job_kind(const std::string &kind)
 		return JobKind::Catalog;
 	if (kind == wire::kKindExplain)
 		return JobKind::Explain;
+	if (kind == wire::kKindRows)
+		return JobKind::Rows;
 	throw std::runtime_error("unknown job kind \"" + kind + "\"");
 }
 
@@ -139,6 +141,8 @@ void parse_job(const JsonMembers &j, ParsedJob &job)
 	job.confirm_destructive = bool_field(j, wire::kConfirmDestructive);
 	job.confirmed = bool_field(j, wire::kDestructiveConfirmed);
 	parse_params(j, job);
+	if (job.kind == JobKind::Rows)
+		job.rows.decode(object_field(j, wire::kSpec, ""));
 }
 
 // A JSON string or null from a C string.
@@ -212,7 +216,8 @@ JobSpec job_spec(const ParsedJob &job, std::vector<const char *> &params)
 	               params.data(),
 	               job.allowed_statements.c_str(),
 	               job.confirm_destructive && !job.confirmed,
-	               job.api_key_hash.c_str()};
+	               job.api_key_hash.c_str(),
+	               job.kind == JobKind::Rows ? job.rows.spec() : nullptr};
 }
 
 bool decode_audit_batch(const std::string &payload, AuditBatch &batch)
@@ -270,6 +275,14 @@ std::string result_message(const std::string &id, const JobResult &res, int64_t 
 	out += std::to_string(duration_us / 1000) + "." + fraction.substr(1);
 	append_member(out, wire::kColumns);
 	out.append(res.rows.columns.data, std::size_t(res.rows.columns.len));
+	if (res.has_count) {
+		append_member(out, wire::kCount);
+		out += std::to_string(res.count);
+	}
+	if (res.plan_cached) {
+		append_member(out, wire::kPlanCached);
+		out += "true";
+	}
 	out += '}';
 	out += '\0'; // JSON text never contains a NUL byte: the split is unambiguous
 	out.append(res.rows.rows.data, std::size_t(res.rows.rows.len));

@@ -12,6 +12,7 @@
 #include "mcp_supa/pg/claims_lock.h"
 #include "mcp_supa/pg/classifier.h"
 #include "mcp_supa/pg/guc.h"
+#include "mcp_supa/pg/row_runner.h"
 #include "mcp_supa/pg/utility_hook.h"
 
 extern "C" {
@@ -77,6 +78,7 @@ struct JobState {
 	bool refused;
 	int position_offset;      // characters between the job's SQL and the text SPI ran
 	const char *current_text; // the text SPI runs now (transaction memory)
+	bool generated_sql;       // a row job: positions point into SQL the caller never wrote
 };
 JobState st;
 
@@ -524,6 +526,37 @@ void run_catalog(const JobSpec *job, int max_rows, int max_bytes, JobResult *out
 	out->command = "SELECT";
 }
 
+// The statement class of a row job's operation (mcp_supa.allowed_statements names them).
+const char *row_class(RowOp op)
+{
+	switch (op) {
+		case RowOp::Select:
+			return "select";
+		case RowOp::Insert:
+			return "insert";
+		case RowOp::Update:
+			return "update";
+		case RowOp::Delete:
+			break;
+	}
+	return "delete";
+}
+
+// "rows" jobs: the statement policy, then the SQL the executor builds from the spec. Error
+// positions would point into that generated SQL, which the caller never wrote.
+void run_row_job(const JobSpec *job, bool read_only, int max_rows, int max_bytes, JobResult *out)
+{
+	const char *cls = row_class(job->rows->op);
+	st.generated_sql = true;
+	if (!class_listed(job->allowed_classes, cls)) {
+		st.refused = true;
+		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+		                errmsg("%s statements are not allowed (mcp_supa.allowed_statements = '%s')",
+		                       cls, job->allowed_classes)));
+	}
+	run_rows(job->rows, read_only, job->hold_destructive, max_rows, max_bytes, result_ctx, out);
+}
+
 // True for the statements EXPLAIN accepts from a caller.
 bool explainable(const StatementClass &sc)
 {
@@ -569,8 +602,10 @@ void run_explain(const JobSpec *job, StatementClass *classes, int count, bool hi
 // Steps 1-10 on the success path. Raises on any failure; run_job's PG_CATCH cleans up.
 void job_steps(const JobSpec *job, JobResult *out)
 {
-	bool read_only = job->read_only || guc_read_only || job->kind == JobKind::Catalog;
-	bool commit = job->kind == JobKind::Sql && !read_only;
+	bool rows_write = job->kind == JobKind::Rows && job->rows->op != RowOp::Select;
+	bool read_only = job->read_only || guc_read_only || job->kind == JobKind::Catalog ||
+	                 (job->kind == JobKind::Rows && !rows_write);
+	bool commit = (job->kind == JobKind::Sql || rows_write) && !read_only;
 	int max_rows = clamp_limit(job->max_rows, guc_max_rows);
 	int max_bytes = clamp_limit(job->max_bytes, guc_max_result_bytes);
 
@@ -590,7 +625,7 @@ void job_steps(const JobSpec *job, JobResult *out)
 
 	int count = 0;
 	StatementClass *classes = nullptr;
-	if (job->kind != JobKind::Catalog)
+	if (job->kind == JobKind::Sql || job->kind == JobKind::Explain)
 		classes = classify_or_refuse(job, &count);
 	// Row-level security applies to the caller: EXPLAIN ANALYZE must not count hidden rows.
 	bool hide_removed = !has_bypassrls_privilege(role);
@@ -598,6 +633,8 @@ void job_steps(const JobSpec *job, JobResult *out)
 		run_statements(job, classes, count, hide_removed, max_rows, max_bytes, out);
 	else if (job->kind == JobKind::Catalog)
 		run_catalog(job, max_rows, max_bytes, out);
+	else if (job->kind == JobKind::Rows)
+		run_row_job(job, read_only, max_rows, max_bytes, out);
 	else
 		run_explain(job, classes, count, hide_removed, max_bytes, out);
 	PopActiveSnapshot();
@@ -662,6 +699,8 @@ void own_statement_position(ErrorData *edata)
 // Makes an error's position relative to the job's SQL instead of the text SPI ran.
 void fix_position(ErrorData *edata)
 {
+	if (st.generated_sql)
+		edata->cursorpos = 0;
 	if (edata->cursorpos <= 0 || st.refused)
 		return;
 	int pos = edata->cursorpos + st.position_offset;

@@ -137,6 +137,10 @@ for (const [transport, connect] of [['HTTP', connectHttp], ['WebSocket', connect
         ['describe_table', { table: 'compat_scratch' }],
         ['list_extensions', {}],
         ['explain_query', { query: 'select 1' }],
+        ['select_rows', { table: 'compat_scratch', filter: { id: { lte: 2 } }, count: 'exact' }],
+        ['insert_rows', { table: 'compat_scratch', rows: [{ id: 100 + transport.length, v: 'row tool' }], returning: true }],
+        ['update_rows', { table: 'compat_scratch', filter: { id: { eq: 100 + transport.length } }, values: { v: 'changed' }, returning: ['v'] }],
+        ['delete_rows', { table: 'compat_scratch', filter: { id: { eq: 100 + transport.length } } }],
       ];
       for (const [name, args] of calls) {
         const r = await call(c, name, args);

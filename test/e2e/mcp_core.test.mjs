@@ -43,7 +43,8 @@ for (const [transport, connect] of [['HTTP', http], ['WebSocket', ws]]) {
       assert.match(c.getInstructions(), /Row Level Security/);
       const { tools } = await c.listTools();
       const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
-      for (const name of ['execute_sql', 'list_tables', 'describe_table', 'list_extensions', 'explain_query']) {
+      for (const name of ['execute_sql', 'list_tables', 'describe_table', 'list_extensions', 'explain_query',
+        'select_rows', 'insert_rows', 'update_rows', 'delete_rows']) {
         assert.ok(byName[name], name);
         assert.equal(byName[name].inputSchema.type, 'object');
         assert.ok(byName[name].outputSchema, `${name} has an outputSchema`);
@@ -51,6 +52,9 @@ for (const [transport, connect] of [['HTTP', http], ['WebSocket', ws]]) {
       assert.equal(byName.execute_sql.annotations.readOnlyHint, false);
       assert.equal(byName.execute_sql.annotations.destructiveHint, true);
       assert.equal(byName.list_tables.annotations.readOnlyHint, true);
+      assert.equal(byName.select_rows.annotations.readOnlyHint, true);
+      assert.equal(byName.insert_rows.annotations.destructiveHint, false);
+      assert.equal(byName.delete_rows.annotations.destructiveHint, true);
       assert.deepEqual(await c.ping(), {});
     });
 

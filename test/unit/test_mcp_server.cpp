@@ -93,7 +93,7 @@ TEST_CASE("tools/list lists every tool with schemas and annotations", "[mcp][too
 	h.init();
 	h.send({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/list"}});
 	const Json &tools = h.replies.back()["result"]["tools"];
-	REQUIRE(tools.size() == 18);
+	REQUIRE(tools.size() == 22);
 	for (const auto &t : tools) {
 		CHECK(t["inputSchema"]["type"] == "object");
 		CHECK(t.contains("outputSchema"));
@@ -110,7 +110,7 @@ TEST_CASE("tools/list lists every tool with schemas and annotations", "[mcp][too
 	CHECK(h.replies.back()["id"] == 3);
 	CHECK(h.replies.back()["result"] == first);
 	h.send(
-	    {{"jsonrpc", "2.0"}, {"id", 4}, {"method", "tools/list"}, {"params", {{"cursor", "18"}}}});
+	    {{"jsonrpc", "2.0"}, {"id", 4}, {"method", "tools/list"}, {"params", {{"cursor", "22"}}}});
 	CHECK(h.replies.back()["result"]["tools"] == Json::array());
 	h.send(
 	    {{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/list"}, {"params", {{"cursor", "99"}}}});

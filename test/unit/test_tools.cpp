@@ -71,7 +71,8 @@ TEST_CASE("every result matches its tool's output schema; data carries the warni
 	           {"truncated", false},
 	           {"columns", Json::array()}};
 	for (const char *tool :
-	     {"execute_sql", "explain_query", "list_tables", "list_extensions", "describe_table"}) {
+	     {"execute_sql", "explain_query", "list_tables", "list_extensions", "describe_table",
+	      "select_rows", "insert_rows", "update_rows", "delete_rows"}) {
 		Json r = tools::shape_result(tool, {{"table", "t"}}, ok, "t");
 		INFO(tool);
 		REQUIRE(r.contains("structuredContent"));
@@ -175,12 +176,17 @@ TEST_CASE("tools/list keeps the order clients have seen", "[tools][registry]")
 	std::vector<std::string> names;
 	for (const auto &e : tools::registry().entries())
 		names.push_back(e.name);
-	CHECK(names == std::vector<std::string>{
-	                   "execute_sql", "list_tables", "describe_table", "list_extensions",
-	                   "explain_query", "list_buckets", "create_bucket", "update_bucket",
-	                   "delete_bucket", "list_objects", "get_object_info", "upload_object",
-	                   "download_object", "delete_objects", "move_object", "copy_object",
-	                   "create_signed_url", "create_signed_upload_url"});
+	CHECK(names == std::vector<std::string>{"execute_sql",       "list_tables",
+	                                        "describe_table",    "list_extensions",
+	                                        "explain_query",     "select_rows",
+	                                        "insert_rows",       "update_rows",
+	                                        "delete_rows",       "list_buckets",
+	                                        "create_bucket",     "update_bucket",
+	                                        "delete_bucket",     "list_objects",
+	                                        "get_object_info",   "upload_object",
+	                                        "download_object",   "delete_objects",
+	                                        "move_object",       "copy_object",
+	                                        "create_signed_url", "create_signed_upload_url"});
 	const Json &defs = tools::registry().definitions();
 	REQUIRE(defs.size() == names.size());
 	for (std::size_t i = 0; i < names.size(); i++)
@@ -205,13 +211,14 @@ TEST_CASE("every registry entry is a complete tool", "[tools][registry]")
 		CHECK((e.shape != nullptr) == !http);
 		CHECK((e.build_http != nullptr) == http);
 		CHECK((e.shape_http != nullptr) == http);
-		// A confirmable tool names the argument its tokens are bound to, in its schema.
-		if (e.confirmable)
+		// A confirmable tool names the argument its tokens are bound to, in its schema (or
+		// binds them to all its arguments).
+		if (e.confirmable && e.confirm_argument != tools::kConfirmAllArguments)
 			CHECK(e.input_schema["properties"].contains(e.confirm_argument));
 	}
 }
 
-TEST_CASE("registry flags: only execute_sql is confirmable and has a fast shaper",
+TEST_CASE("registry flags: execute_sql and the row tools are confirmable and shaped fast",
           "[tools][registry]")
 {
 	for (const auto &e : tools::registry().entries()) {
@@ -219,10 +226,14 @@ TEST_CASE("registry flags: only execute_sql is confirmable and has a fast shaper
 		if (e.family == "storage")
 			continue; // their flags: test_storage_tools.cpp
 		bool sql = e.name == "execute_sql";
-		CHECK(e.confirmable == sql);
-		CHECK(e.destructive == sql);
-		CHECK(e.read_only == !sql);
-		CHECK((e.fast_shape != nullptr) == sql);
+		bool rows = e.family == "rows";
+		bool writes = rows && e.name != "select_rows";
+		CHECK(e.confirmable == (sql || rows));
+		CHECK(e.destructive == (sql || e.name == "update_rows" || e.name == "delete_rows"));
+		CHECK(e.read_only == !(sql || writes));
+		CHECK((e.fast_shape != nullptr) == (sql || rows));
+		if (rows)
+			CHECK(e.confirm_argument == tools::kConfirmAllArguments);
 	}
 	CHECK(tools::registry().find("execute_sql")->confirm_argument == "query");
 }

@@ -17,6 +17,7 @@ inline constexpr const char kKindCatalog[] = "catalog";  // the tools' own param
 inline constexpr const char kKindExplain[] = "explain";  // EXPLAIN of one statement, rolled back
 inline constexpr const char kKindAudit[] = "audit";      // an audit batch (header, NUL, records)
 inline constexpr const char kKindApiKeys[] = "api_keys"; // the gateway's API-key refresh
+inline constexpr const char kKindRows[] = "rows"; // a row tool's spec, SQL built by the executor
 
 // Members every message may carry.
 inline constexpr const char kType[] = "type";
@@ -42,6 +43,38 @@ inline constexpr const char kMaxBytes[] = "max_bytes";
 inline constexpr const char kAllowedStatements[] = "allowed_statements";
 inline constexpr const char kConfirmDestructive[] = "confirm_destructive";
 inline constexpr const char kDestructiveConfirmed[] = "destructive_confirmed";
+inline constexpr const char kSpec[] = "spec"; // a "rows" job's normalized arguments
+
+// Members of a "rows" job's spec (docs/ipc.md, "Row jobs").
+namespace spec
+{
+inline constexpr const char kOp[] = "op"; // "select", "insert", "update", "delete"
+inline constexpr const char kSchema[] = "schema";
+inline constexpr const char kTable[] = "table";
+inline constexpr const char kColumns[] = "columns";
+inline constexpr const char kFilter[] = "filter";
+inline constexpr const char kOrder[] = "order";
+inline constexpr const char kLimit[] = "limit";
+inline constexpr const char kOffset[] = "offset";
+inline constexpr const char kCount[] = "count";
+inline constexpr const char kRows[] = "rows";
+inline constexpr const char kValues[] = "values";
+inline constexpr const char kOnConflict[] = "on_conflict";
+inline constexpr const char kAction[] = "action";
+inline constexpr const char kReturning[] = "returning";
+// Members of a filter node: "and"/"or" (arrays), "not", or a condition.
+inline constexpr const char kAnd[] = "and";
+inline constexpr const char kOr[] = "or";
+inline constexpr const char kNot[] = "not";
+inline constexpr const char kAt[] = "at"; // where the condition was in the arguments
+inline constexpr const char kColumn[] = "column";
+inline constexpr const char kPath[] = "path";   // JSON keys after the column
+inline constexpr const char kAsText[] = "text"; // the last step is ->> (text)
+inline constexpr const char kOperator[] = "op";
+inline constexpr const char kValue[] = "value";
+inline constexpr const char kDesc[] = "desc";
+inline constexpr const char kNulls[] = "nulls";
+} // namespace spec
 
 // Members of the executor's hello.
 inline constexpr const char kPid[] = "pid";
@@ -59,6 +92,8 @@ inline constexpr const char kTruncated[] = "truncated";
 inline constexpr const char kBytes[] = "bytes";
 inline constexpr const char kDurationMs[] = "duration_ms";
 inline constexpr const char kKeys[] = "keys";
+inline constexpr const char kCount[] = "count";            // a row tool's requested count
+inline constexpr const char kPlanCached[] = "plan_cached"; // a row job reused a prepared plan
 inline constexpr const char kError[] = "error";
 // Members of a result's "error".
 inline constexpr const char kSqlstate[] = "sqlstate";

@@ -13,6 +13,7 @@
 
 #include "mcp_supa/ipc/audit_wire.h"
 #include "mcp_supa/pg/job_runner.h"
+#include "mcp_supa/pg/row_spec.h"
 
 namespace mcp_supa::pg
 {
@@ -26,6 +27,7 @@ struct ParsedJob {
 	int timeout_ms = 0, max_rows = 0, max_bytes = 0;
 	std::vector<std::string> params;
 	std::vector<bool> param_null;
+	RowSpecStore rows; // rows jobs: the decoded spec
 };
 
 // What a plain JSON message from the gateway asks for.

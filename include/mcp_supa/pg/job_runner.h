@@ -7,6 +7,7 @@
 
 #include "mcp_supa/ipc/job_wire.h"
 #include "mcp_supa/pg/row_json.h"
+#include "mcp_supa/pg/row_spec.h"
 
 extern "C" {
 #include "utils/array.h"
@@ -15,8 +16,8 @@ extern "C" {
 namespace mcp_supa::pg
 {
 
-// A job's "kind" on the wire: kKindSql, kKindCatalog, kKindExplain (ipc/job_wire.h).
-enum class JobKind { Sql, Catalog, Explain };
+// A job's "kind" on the wire: kKindSql, kKindCatalog, kKindExplain, kKindRows (ipc/job_wire.h).
+enum class JobKind { Sql, Catalog, Explain, Rows };
 
 // One job, as C strings owned by the caller for the duration of run_job.
 struct JobSpec {
@@ -37,6 +38,7 @@ struct JobSpec {
 	const char *allowed_classes; // "select,insert,..." (mcp_supa.allowed_statements); "": all
 	bool hold_destructive;       // refuse destructive statements with kNeedsConfirmation
 	const char *api_key_hash;    // hex SHA-256 of the caller's API key, or ""
+	const RowSpec *rows;         // rows jobs: the decoded spec
 };
 
 // The error code of "this SQL holds destructive statements: confirm first" (the job wire's
@@ -55,6 +57,9 @@ struct JobResult {
 	int statements;
 	RowsJson rows;
 	ErrorData *error; // when !ok; cursorpos is relative to the job's SQL text
+	bool has_count;   // rows jobs: select_rows was asked for a count
+	int64 count;
+	bool plan_cached; // rows jobs: the statement reused a prepared plan
 };
 
 // Calls fn(name, value, arg) for each non-null "name=value" entry of a pg_db_role_setting

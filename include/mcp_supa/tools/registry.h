@@ -23,6 +23,9 @@ struct CallLimits {
 	int max_query_bytes = 1024 * 1024;
 };
 
+// confirm_argument of a tool whose token is bound to all its arguments (the row tools).
+inline constexpr const char kConfirmAllArguments[] = "*";
+
 // Where a tool's job goes.
 enum class Backend {
 	Executor, // a job for an executor background worker (docs/ipc.md)
@@ -61,10 +64,11 @@ struct ToolEntry {
 	Json output_schema;
 	bool read_only = false;   // changes nothing: readOnlyHint and idempotentHint
 	bool destructive = false; // destructiveHint
-	// Runs the caller's own SQL: mcp_supa.allowed_statements applies, and destructive
-	// statements are held back until confirmed (a "confirm" token or elicitation).
+	// Runs the caller's own SQL or changes rows: mcp_supa.allowed_statements applies, and
+	// destructive statements are held back until confirmed (a "confirm" token or elicitation).
 	bool confirmable = false;
-	// The argument a confirmation token is bound to (confirmable tools).
+	// The argument a confirmation token is bound to (confirmable tools); kConfirmAllArguments
+	// binds it to the tool and all its arguments but the token.
 	std::string confirm_argument;
 	Backend backend = Backend::Executor;
 	BuildJobFn build_job = nullptr;
@@ -104,6 +108,7 @@ const char *server_instructions();
 // The families: each adds its tools.
 void register_sql_tools(Registry &registry);     // src/tools/sql.cpp
 void register_catalog_tools(Registry &registry); // src/tools/catalog.cpp
+void register_rows_tools(Registry &registry);    // src/tools/rows.cpp
 void register_storage_tools(Registry &registry); // src/tools/storage_tools.cpp
 
 // Validates the arguments of a call (an object, then the entry's own checks) into its job.
