@@ -11,6 +11,7 @@ PACKAGES=(
 	nodejs npm
 	clang libfuzzer-14-dev clang-format
 	debhelper dpkg-dev postgresql-server-dev-all python3 python3-yaml python3-jsonschema
+	buildah debootstrap
 )
 
 missing=()

@@ -5,7 +5,8 @@
 # image's (test/packaging/fixtures/image/). It checks the Dockerfile's mechanics — the build
 # stage runs build-extension.sh, the final stage gets only the staged files, extends both
 # lists and passes the smoke test — not supabase/postgres itself (docs/deploy.md says what is
-# assumed about it). Slow (a full compile inside the build): not part of the test command.
+# assumed about it). Slow (a full compile inside the build, about 8 minutes): the packaging
+# layer runs it when it runs as root and buildah can mount here (MCP_SUPA_IMAGE_TEST=0 skips it).
 #   bash scripts/test-image.sh [work folder]      (root; needs buildah and debootstrap)
 set -euo pipefail
 
@@ -21,9 +22,19 @@ export STORAGE_DRIVER=vfs
 [ "$(id -u)" -eq 0 ] || die "run as root"
 for tool in buildah debootstrap; do command -v "$tool" >/dev/null || die "$tool is missing (apt-get install $tool)"; done
 
+# The Debian archive this machine's apt uses (the first URIs of its debian.sources, or the
+# first deb line of sources.list).
+debian_mirror() {
+	local m
+	m=$(sed -n 's/^URIs: *\([^ ]*\).*/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | head -n 1)
+	[ -n "$m" ] || m=$(awk '$1 == "deb" && $2 !~ /security/ { print $2; exit }' /etc/apt/sources.list 2>/dev/null)
+	[ -n "$m" ] || die "no Debian archive found in this machine's apt sources"
+	echo "$m"
+}
+
 # A minimal Debian 12 with PostgreSQL 15 laid out the way the Dockerfile expects of the image.
 make_base() {
-	[ -x "$BASE/usr/bin/apt-get" ] || debootstrap --variant=minbase --include=ca-certificates bookworm "$BASE" http://deb.debian.org/debian
+	[ -x "$BASE/usr/bin/apt-get" ] || debootstrap --variant=minbase --include=ca-certificates bookworm "$BASE" "$(debian_mirror)"
 	mkdir -p "$BASE/etc/postgresql-common"
 	echo "create_main_cluster = false" >"$BASE/etc/postgresql-common/createcluster.conf"
 	printf '#!/bin/sh\nexit 101\n' >"$BASE/usr/sbin/policy-rc.d"

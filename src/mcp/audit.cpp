@@ -136,6 +136,14 @@ void add_outcome(Record &record, const Json &result)
 		record.message = message->get<std::string>();
 }
 
+std::string audit_arguments(const Json &args)
+{
+	std::string text = args.dump(-1, ' ', false, Json::error_handler_t::replace);
+	if (text.size() > kAuditMaxArgumentsBytes)
+		return oversized_arguments(text);
+	return text;
+}
+
 std::string encode(const Record &r)
 {
 	std::string out;

@@ -174,6 +174,22 @@ Json McpServer::tools_list(const Message &m, const Principal &caller)
 	return make_result_text(m.id, cached->second);
 }
 
+std::shared_ptr<McpServer::PendingCall> McpServer::pending_call(const Json &id,
+                                                                const tools::ToolEntry *tool,
+                                                                Json args, Reply reply,
+                                                                audit::Record record, bool auditing)
+{
+	auto call = std::make_shared<PendingCall>();
+	call->id = id;
+	call->tool = tool;
+	call->args = std::move(args);
+	call->reply = std::move(reply);
+	call->record = std::move(record);
+	call->auditing = auditing;
+	call->started = std::chrono::steady_clock::now();
+	return call;
+}
+
 void McpServer::tools_call(const Message &m, Session &session, const CallContext &ctx, Reply reply)
 {
 	const Json &p = m.params;
@@ -202,7 +218,7 @@ void McpServer::tools_call(const Message &m, Session &session, const CallContext
 		                            session.id);
 		record.request_id = m.id.is_string() ? m.id.get<std::string>() : m.id.dump();
 		record.tool = name;
-		record.arguments = args.dump(-1, ' ', false, Json::error_handler_t::replace);
+		record.arguments = audit::audit_arguments(args);
 	}
 	std::string refusal = tools::tool_refusal(*tool, cfg_->features, ctx.principal);
 	if (!refusal.empty()) {
@@ -215,15 +231,9 @@ void McpServer::tools_call(const Message &m, Session &session, const CallContext
 		return;
 	}
 	if (tool->backend == tools::Backend::Http) {
-		auto call = std::make_shared<PendingCall>();
-		call->id = m.id;
-		call->tool = tool;
-		call->args = std::move(args);
-		call->reply = std::move(reply);
-		call->record = std::move(record);
-		call->auditing = auditing;
-		call->started = std::chrono::steady_clock::now();
-		http_call(call, ctx);
+		http_call(pending_call(m.id, tool, std::move(args), std::move(reply), std::move(record),
+		                       auditing),
+		          ctx);
 		return;
 	}
 	tools::CallLimits limits{cfg_->read_only || ctx.principal.read_only, cfg_->max_request_bytes};
@@ -262,14 +272,8 @@ void McpServer::tools_call(const Message &m, Session &session, const CallContext
 	(*job)[wire::kMaxRows] = cfg_->max_rows;
 	(*job)[wire::kMaxBytes] = cfg_->max_result_bytes;
 	// One shared state per call: the callbacks below hold a pointer, not copies of it all.
-	auto call = std::make_shared<PendingCall>();
-	call->id = m.id;
-	call->tool = tool;
-	call->args = std::move(args);
-	call->reply = std::move(reply);
-	call->record = std::move(record);
-	call->auditing = auditing;
-	call->started = std::chrono::steady_clock::now();
+	auto call =
+	    pending_call(m.id, tool, std::move(args), std::move(reply), std::move(record), auditing);
 	call->key = std::make_pair(session.id, m.id.dump());
 	call->principal_key = ctx.principal.key();
 	call->can_elicit = ctx.send_to_client && session.client_capabilities.is_object() &&

@@ -417,19 +417,6 @@ void check_spi(int ret)
 	                errmsg("SPI_execute failed: %s", SPI_result_code_string(ret))));
 }
 
-// Serializes the current SPI result into the result memory, before SPI_finish frees it.
-void collect_rows(int max_rows, int max_bytes, JobResult *out)
-{
-	MemoryContext old = MemoryContextSwitchTo(result_ctx);
-	if (SPI_tuptable != nullptr)
-		serialize_rows(SPI_tuptable, SPI_processed, max_rows, max_bytes, &out->rows);
-	else {
-		empty_rows(&out->rows);
-		out->rows.row_count = SPI_processed;
-	}
-	MemoryContextSwitchTo(old);
-}
-
 // Runs one planned statement into dest; returns the rows it processed.
 uint64 run_planned(const char *sql, PlannedStmt *ps, DestReceiver *dest)
 {
@@ -520,7 +507,7 @@ void run_catalog(const JobSpec *job, int max_rows, int max_bytes, JobResult *out
 		ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("SPI_connect failed")));
 	int ret = SPI_execute_with_args(job->sql, n, types, values, nulls, true, long(max_rows) + 1);
 	check_spi(ret);
-	collect_rows(max_rows, max_bytes, out);
+	collect_spi_rows(result_ctx, max_rows, max_bytes, &out->rows);
 	SPI_finish();
 	out->statements = 1;
 	out->command = "SELECT";

@@ -321,6 +321,18 @@ void empty_rows(RowsJson *out)
 	out->truncated = false;
 }
 
+void collect_spi_rows(MemoryContext ctx, int max_rows, int max_bytes, RowsJson *out)
+{
+	MemoryContext old = MemoryContextSwitchTo(ctx);
+	if (SPI_tuptable != nullptr)
+		serialize_rows(SPI_tuptable, SPI_processed, max_rows, max_bytes, out);
+	else {
+		empty_rows(out);
+		out->row_count = SPI_processed;
+	}
+	MemoryContextSwitchTo(old);
+}
+
 void serialize_rows(SPITupleTable *tt, uint64 processed, int max_rows, int max_bytes, RowsJson *out)
 {
 	TupleDesc desc = tt->tupdesc;

@@ -147,19 +147,6 @@ void hold_if_everything(const RowStatement *stmt)
 	                   stmt->command, stmt->what)));
 }
 
-// Serializes the statement's rows (RETURNING or SELECT) into the result memory.
-void collect(MemoryContext result_ctx, int max_rows, int max_bytes, JobResult *out)
-{
-	MemoryContext old = MemoryContextSwitchTo(result_ctx);
-	if (SPI_tuptable != nullptr)
-		serialize_rows(SPI_tuptable, SPI_processed, max_rows, max_bytes, &out->rows);
-	else {
-		empty_rows(&out->rows);
-		out->rows.row_count = SPI_processed;
-	}
-	MemoryContextSwitchTo(old);
-}
-
 } // namespace
 
 void run_rows(const RowSpec *spec, bool read_only, bool hold_destructive, int max_rows,
@@ -175,7 +162,7 @@ void run_rows(const RowSpec *spec, bool read_only, bool hold_destructive, int ma
 	bool hit = false;
 	// A write always goes to SPI as one: read-only mode refuses it with a clear error.
 	run_cached(stmt.sql, &stmt, select && read_only, select ? long(max_rows) + 1 : 0, &hit);
-	collect(result_ctx, max_rows, max_bytes, out);
+	collect_spi_rows(result_ctx, max_rows, max_bytes, &out->rows);
 	if (stmt.count_sql)
 		count_rows(&stmt, max_rows, out);
 	out->plan_cached = hit;

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "mcp_supa/common/json_limits.h"
+#include "mcp_supa/common/json_text.h"
 #include "mcp_supa/ipc/job_wire.h"
 
 namespace mcp_supa::tools
@@ -134,6 +135,33 @@ Json oversized_result_error(const std::string &tool)
 	return tool_error("the result of " + tool +
 	                  " is larger than mcp_supa.max_result_bytes; "
 	                  "ask for fewer schemas or leave verbose off");
+}
+
+const std::string *fast_rows_text(const Json &result)
+{
+	auto raw = result.find(wire::kRowsJson);
+	if (!result.value(wire::kOk, false) || raw == result.end() || !raw->is_string())
+		return nullptr;
+	const std::string &rows = raw->get_ref<const std::string &>();
+	if (rows.empty() || rows.front() != '[' || rows.back() != ']' || !common::valid_utf8(rows))
+		return nullptr;
+	return &rows;
+}
+
+void begin_fast_rows_result(std::string &out, const std::string &what, const std::string &rows,
+                            const Json &result, const std::string &tag)
+{
+	out.reserve(2 * rows.size() + 768);
+	out += "{\"content\":[{\"type\":\"text\",\"text\":";
+	common::append_json_string(out, wrap_untrusted(what, rows, tag));
+	out += "}],\"structuredContent\":{\"warning\":";
+	common::append_json_string(out, kUntrustedWarning);
+	out += ",\"rows\":";
+	out += rows;
+	out += ",\"row_count\":";
+	out += std::to_string(result.value(wire::kRowCount, int64_t(0)));
+	out += ",\"truncated\":";
+	out += result.value(wire::kTruncated, false) ? "true" : "false";
 }
 
 } // namespace mcp_supa::tools

@@ -214,22 +214,11 @@ Json rows_result(const Json &, const Json &result, const std::string &tag)
 // The serialized result around the executor's unparsed rows (as execute_sql's fast shaper).
 std::string rows_result_text(const Json &result, const std::string &tag)
 {
-	auto raw = result.find(wire::kRowsJson);
-	if (!result.value(wire::kOk, false) || raw == result.end() || !raw->is_string())
-		return "";
-	const std::string &rows = raw->get_ref<const std::string &>();
-	if (rows.empty() || rows.front() != '[' || rows.back() != ']' || !common::valid_utf8(rows))
+	const std::string *rows = fast_rows_text(result);
+	if (!rows)
 		return "";
 	std::string out;
-	out.reserve(2 * rows.size() + 768);
-	out += "{\"content\":[{\"type\":\"text\",\"text\":";
-	common::append_json_string(out, wrap_untrusted(rows_what(result), rows, tag));
-	out += "}],\"structuredContent\":{\"warning\":";
-	common::append_json_string(out, kUntrustedWarning);
-	out += ",\"rows\":" + rows;
-	out += ",\"row_count\":" + std::to_string(result.value(wire::kRowCount, int64_t(0)));
-	out += ",\"truncated\":";
-	out += result.value(wire::kTruncated, false) ? "true" : "false";
+	begin_fast_rows_result(out, rows_what(result), *rows, result, tag);
 	if (result.contains(wire::kCount) && result[wire::kCount].is_number_integer())
 		out += ",\"count\":" + std::to_string(result[wire::kCount].get<int64_t>());
 	out += "},\"_meta\":" + rows_meta(result).dump();

@@ -165,26 +165,13 @@ ToolEntry explain_query_entry()
 
 std::string sql_result_text(const Json &result, const std::string &tag)
 {
-	auto raw = result.find(wire::kRowsJson);
-	if (!result.value(wire::kOk, false) || raw == result.end() || !raw->is_string())
+	const std::string *rows = fast_rows_text(result);
+	if (!rows)
 		return "";
-	const std::string &rows = raw->get_ref<const std::string &>();
-	if (rows.empty() || rows.front() != '[' || rows.back() != ']' || !common::valid_utf8(rows))
-		return "";
-	bool truncated = result.value(wire::kTruncated, false);
 	const auto replace = Json::error_handler_t::replace;
 	std::string out;
-	out.reserve(2 * rows.size() + 768);
-	out += "{\"content\":[{\"type\":\"text\",\"text\":";
-	common::append_json_string(out, wrap_untrusted(sql_result_what(truncated), rows, tag));
-	out += "}],\"structuredContent\":{\"warning\":";
-	common::append_json_string(out, kUntrustedWarning);
-	out += ",\"rows\":";
-	out += rows;
-	out += ",\"row_count\":";
-	out += std::to_string(result.value(wire::kRowCount, int64_t(0)));
-	out += ",\"truncated\":";
-	out += truncated ? "true" : "false";
+	begin_fast_rows_result(out, sql_result_what(result.value(wire::kTruncated, false)), *rows,
+	                       result, tag);
 	out += ",\"columns\":";
 	auto raw_columns = result.find(wire::kColumnsJson); // checked JSON text (read_frame)
 	auto columns = result.find(wire::kColumns);

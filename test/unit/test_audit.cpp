@@ -106,6 +106,12 @@ TEST_CASE("oversized audit fields are clipped so the batch is never refused", "[
 	CHECK(out[0][11]->size() == ipc::kAuditMaxField - 1);
 	CHECK(common::valid_utf8(*out[0][11]));
 
+	// Arguments kept for a running call are reduced at once, to the same stored form.
+	std::string reduced = audit::audit_arguments(Json::parse(r.arguments));
+	CHECK(reduced.size() < 3 * audit::kAuditArgumentsEndBytes);
+	CHECK(Json::parse(reduced)["sha256"] == args["sha256"]);
+	CHECK(audit::audit_arguments(Json{{"query", "select 1"}}) == R"({"query":"select 1"})");
+
 	// Batches stop at max_bytes, but always carry at least one record.
 	audit::AuditBuffer buf;
 	buf.add(r);

@@ -44,6 +44,10 @@ Record base_record(const auth::Principal *principal, const std::string &client_a
 // Fills status, sqlstate, message, rows and bytes from an executor result.
 void add_outcome(Record &record, const Json &result);
 
+// A call's arguments as the audit record keeps them: their JSON text, or already the
+// oversized form above, so that a large upload's text is not held twice while it runs.
+std::string audit_arguments(const Json &args);
+
 // The record in the audit wire format (include/mcp_supa/audit_wire.h): empty strings and
 // unmeasured numbers as NULL; strings made valid UTF-8 without NUL bytes (PostgreSQL text
 // can hold neither), each invalid byte becoming '?'.

@@ -114,6 +114,10 @@ private:
 		std::function<void(Json)> send; // to the client, for elicitation
 		Json job;                       // kept only when the call may need confirming
 	};
+	// A call's shared state, its clock started now.
+	std::shared_ptr<PendingCall> pending_call(const Json &id, const tools::ToolEntry *tool,
+	                                          Json args, Reply reply, audit::Record record,
+	                                          bool auditing);
 	// The executor answered a call: reply, or first ask for a confirmation.
 	void call_result(const std::shared_ptr<PendingCall> &call, const Json &r);
 	// Writes the call's audit record (once) from an executor result; status and message, when

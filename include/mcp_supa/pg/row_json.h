@@ -29,6 +29,10 @@ void serialize_rows(SPITupleTable *tt, uint64 processed, int max_rows, int max_b
 // Sets out to an empty result (no columns, no rows).
 void empty_rows(RowsJson *out);
 
+// Serializes the last SPI statement's result into out, allocated in ctx (before SPI_finish
+// frees it): its rows, or only its row count when it returned none.
+void collect_spi_rows(MemoryContext ctx, int max_rows, int max_bytes, RowsJson *out);
+
 // A receiver that writes the rows it is sent into out as they come (out's text lives in
 // result_ctx), keeping at most max_rows rows and max_bytes bytes of them. With out null it
 // discards every row. With stop_at_cap it stops the statement at the first row past a cap

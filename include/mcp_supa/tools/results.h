@@ -36,6 +36,15 @@ Json tool_error(const std::string &message);
 // sent after the header, kept unparsed) parsed; an empty array when neither is there.
 Json result_rows(const Json &result);
 
+// The unparsed rows text of a successful executor result when a fast shaper may use it as is
+// (a JSON array of valid UTF-8); null otherwise.
+const std::string *fast_rows_text(const Json &result);
+
+// Starts a fast-shaped CallToolResult: the boundary-wrapped text, then structuredContent up to
+// and including "truncated"; the caller adds its own members and closes it.
+void begin_fast_rows_result(std::string &out, const std::string &what, const std::string &rows,
+                            const Json &result, const std::string &tag);
+
 // The columns of an executor result: its "columns", or its "columns_json" text parsed.
 Json result_columns(const Json &result);
 
