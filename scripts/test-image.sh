@@ -68,6 +68,12 @@ import_base() {
 	buildah commit --rm "$c" "docker.io/supabase/postgres:$TAG" >/dev/null
 }
 
+# Removes the two images this test makes (the base folder stays in WORK for a rerun).
+remove_images() {
+	buildah rmi -f supabase-postgres-mcp:test "docker.io/supabase/postgres:$TAG" >/dev/null 2>&1 || true
+}
+trap remove_images EXIT
+
 step "stand-in base image in $BASE"
 make_base
 import_base
